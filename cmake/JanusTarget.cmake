@@ -1,0 +1,29 @@
+# janus_library(NAME DIR): a shared library from DIR/src/**/*.cpp with public headers in
+# DIR/include. Shared, so that every op's self-registration is linked in.
+function(janus_apply_flags target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  if(JANUS_NATIVE)
+    target_compile_options(${target} PRIVATE -march=native)
+  endif()
+  if(JANUS_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+function(janus_library name dir)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/src/*.cpp)
+  add_library(${name} SHARED ${sources})
+  set_target_properties(${name} PROPERTIES OUTPUT_NAME janus_${name})
+  add_library(janus::${name} ALIAS ${name})
+  target_include_directories(${name} PUBLIC ${dir}/include)
+  janus_apply_flags(${name})
+endfunction()
+
+# janus_program(NAME SOURCES... LIBS ...): an executable with the project's flags.
+function(janus_program name)
+  cmake_parse_arguments(P "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${P_SOURCES})
+  target_link_libraries(${name} PRIVATE ${P_LIBS})
+  janus_apply_flags(${name})
+endfunction()

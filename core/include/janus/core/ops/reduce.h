@@ -1,0 +1,17 @@
+// Reductions over chosen axes: sum, mean and variance (biased or unbiased), with keepdim.
+// An empty axis list means all axes.
+#pragma once
+
+#include <janus/core/tensor.h>
+
+#include <vector>
+
+namespace janus {
+
+Tensor sum(const Tensor& x, const std::vector<int64_t>& axes = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<int64_t>& axes = {}, bool keepdim = false);
+// unbiased: divide by m - 1 (torch's default for x.var()), else by m.
+Tensor var(const Tensor& x, const std::vector<int64_t>& axes = {}, bool unbiased = true,
+           bool keepdim = false);
+
+}  // namespace janus

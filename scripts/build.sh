@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds janus (optimized) into build/ (or $JANUS_BUILD_DIR).
+# Extra arguments go to CMake, e.g. scripts/build.sh -DJANUS_SANITIZE=ON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+BUILD_DIR="${JANUS_BUILD_DIR:-build}"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" > "$BUILD_DIR.configure.log" 2>&1 \
+  || { cat "$BUILD_DIR.configure.log"; exit 1; }
+cmake --build "$BUILD_DIR" -j "$(nproc)"

@@ -13,6 +13,10 @@ endfunction()
 
 function(janus_library name dir)
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/src/*.cpp)
+  if(NOT sources)  # a folder whose first sources have not landed yet
+    file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${name}_empty.cpp "// placeholder\n")
+    set(sources ${CMAKE_CURRENT_BINARY_DIR}/${name}_empty.cpp)
+  endif()
   add_library(${name} SHARED ${sources})
   set_target_properties(${name} PROPERTIES OUTPUT_NAME janus_${name})
   add_library(janus::${name} ALIAS ${name})

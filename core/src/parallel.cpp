@@ -37,7 +37,8 @@ class Pool {
     stop_workers();
     size_ = std::max(1, n);
     stopping_ = false;
-    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i] { work(i); });
+    const uint64_t start = generation_;  // workers only react to jobs posted after they exist
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, start] { work(i, start); });
   }
 
   // Runs task(worker_index) on every worker and the caller, and waits for all.
@@ -60,8 +61,7 @@ class Pool {
   }
 
  private:
-  void work(int index) {
-    uint64_t seen = 0;
+  void work(int index, uint64_t seen) {
     for (;;) {
       const std::function<void(int)>* task;
       {

@@ -57,6 +57,7 @@ std::string attr_value_str(const AttrValue& value);
 // What an op may need to know about the run that is not an attribute of the op itself.
 struct RunContext {
   bool training = true;  // train() vs eval(): batch vs running statistics, dropout on/off
+  Generator* generator = nullptr;  // random source of random ops (dropout); null: the default
 };
 
 using OpForward =

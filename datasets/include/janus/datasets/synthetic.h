@@ -1,0 +1,52 @@
+// A synthetic CIFAR-style dataset that needs no download: 10 classes of 32x32 RGB images,
+// procedurally drawn from a seed. Each class is a shape family -- four oriented gratings
+// (0, 90, 45, 135 degrees), disc, ring, square, cross, triangle, square frame -- drawn at a
+// random position, scale and small rotation, in a random colour over a random gradient
+// background, with distractor blobs and strokes and per-pixel Gaussian noise. Colour says
+// nothing about the class; a small CNN reaches high accuracy in minutes, an MLP on raw
+// pixels does clearly worse.
+//
+//   Dataset train = make_synthetic(SyntheticOptions().train_size(20000).seed(1), Split::kTrain);
+#pragma once
+
+#include <janus/datasets/dataset.h>
+
+#include <cstdint>
+
+namespace janus::datasets {
+
+class SyntheticOptions {
+ public:
+  // Images in the training split. Default 10000.
+  SyntheticOptions& train_size(int64_t n) { train_size_ = n; return *this; }
+  // Images in the test split. Default 2000.
+  SyntheticOptions& test_size(int64_t n) { test_size_ = n; return *this; }
+  // Seed; train and test draw from different streams of it. Default 0.
+  SyntheticOptions& seed(uint64_t s) { seed_ = s; return *this; }
+  // Standard deviation of the per-pixel Gaussian noise, in [0, 1] units. Default 0.06.
+  SyntheticOptions& noise(double sigma) { noise_ = sigma; return *this; }
+  // Number of distractor blobs/strokes per image is uniform in 0..max. Default 3.
+  SyntheticOptions& max_distractors(int n) { max_distractors_ = n; return *this; }
+
+  int64_t train_size() const { return train_size_; }
+  int64_t test_size() const { return test_size_; }
+  uint64_t seed() const { return seed_; }
+  double noise() const { return noise_; }
+  int max_distractors() const { return max_distractors_; }
+
+ private:
+  int64_t train_size_ = 10000;
+  int64_t test_size_ = 2000;
+  uint64_t seed_ = 0;
+  double noise_ = 0.06;
+  int max_distractors_ = 3;
+};
+
+// The split's images, uint8 (N, 3, 32, 32); labels cycle 0..9 so classes are balanced.
+// Image i depends only on (seed, split, i): any thread count gives the same bytes.
+Dataset make_synthetic(const SyntheticOptions& options, Split split);
+
+// The ten class names of the synthetic set.
+const std::vector<std::string>& synthetic_class_names();
+
+}  // namespace janus::datasets

@@ -1,0 +1,77 @@
+// nn::Sequential and nn::ModuleList. Sequential checks at add() time that a Conv2d's input
+// channels or a Linear's input features match the last layer that fixed them, looking
+// back past layers that keep the channel/feature axis (activations, pooling, dropout).
+#include <janus/layers/sequential.h>
+
+#include <janus/layers/activation.h>
+#include <janus/layers/conv.h>
+#include <janus/layers/dropout.h>
+#include <janus/layers/flatten.h>
+#include <janus/layers/linear.h>
+#include <janus/layers/pool.h>
+
+namespace janus::nn {
+
+namespace {
+
+bool keeps_channels(const Module& m) {
+  return dynamic_cast<const ReLU*>(&m) || dynamic_cast<const Sigmoid*>(&m) || dynamic_cast<const Tanh*>(&m) ||
+         dynamic_cast<const Dropout*>(&m) || dynamic_cast<const MaxPool2d*>(&m) ||
+         dynamic_cast<const AvgPool2d*>(&m) || dynamic_cast<const AdaptiveAvgPool2d*>(&m);
+}
+
+}  // namespace
+
+Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
+  for (const auto& m : modules) append(m);
+}
+
+void Sequential::append(const std::shared_ptr<Module>& module) {
+  JANUS_CHECK(module != nullptr, "Sequential: cannot add a null module at position {}", size());
+  const size_t index = size();
+  const auto* conv = dynamic_cast<const Conv2d*>(module.get());
+  const auto* fc = dynamic_cast<const Linear*>(module.get());
+  if (conv || fc) {
+    for (size_t i = index; i-- > 0;) {
+      const Module& prev = *named_children()[i].second;
+      if (const auto* pc = dynamic_cast<const Conv2d*>(&prev)) {
+        if (conv)
+          JANUS_CHECK(pc->options().out_channels_ == conv->options().in_channels_,
+                      "Sequential: layer {} ({}) expects {} input channels but layer {} ({}) produces {}", index,
+                      conv->repr(), conv->options().in_channels_, i, pc->repr(), pc->options().out_channels_);
+        break;
+      }
+      if (const auto* pl = dynamic_cast<const Linear*>(&prev)) {
+        if (fc)
+          JANUS_CHECK(pl->options().out_features_ == fc->options().in_features_,
+                      "Sequential: layer {} ({}) expects {} input features but layer {} ({}) produces {}", index,
+                      fc->repr(), fc->options().in_features_, i, pl->repr(), pl->options().out_features_);
+        break;
+      }
+      if (!keeps_channels(prev)) break;
+    }
+  }
+  register_module(std::to_string(index), module);
+}
+
+Tensor Sequential::forward(const Tensor& x) {
+  Tensor h = x;
+  for (const auto& [name, m] : named_children()) h = m->forward(h);
+  return h;
+}
+
+std::shared_ptr<Module> Sequential::operator[](size_t index) const {
+  JANUS_CHECK(index < size(), "Sequential: index {} out of range (size {})", index, size());
+  return named_children()[index].second;
+}
+
+ModuleList::ModuleList(std::initializer_list<std::shared_ptr<Module>> modules) : Module("ModuleList") {
+  for (const auto& m : modules) push_back(m);
+}
+
+std::shared_ptr<Module> ModuleList::operator[](size_t index) const {
+  JANUS_CHECK(index < size(), "ModuleList: index {} out of range (size {})", index, size());
+  return named_children()[index].second;
+}
+
+}  // namespace janus::nn

@@ -1,0 +1,76 @@
+// Curves to PNG through gnuplot (Debian's gnuplot-nox), not a hand-written rasterizer.
+// A PlotSpec is a grid of panels, each with titled axes and a legend of series read from
+// CSV files by column name; the selected data are embedded in the generated script (kept
+// next to the PNG as <png>.gp), so it re-runs by hand. When gnuplot is missing, plot_png() draws nothing and says so
+// in PlotResult::message; the CSV files are untouched, so the data are never lost.
+//
+//   PlotSpec spec("out/curves.png", "BN vs per-channel norm");
+//   spec.panel("Test accuracy", "epoch", "accuracy")
+//       .line("out/curves_bn.csv", "epoch", "test_acc", "bn")
+//       .line("out/curves_pcn.csv", "epoch", "test_acc", "pcn");
+//   PlotResult r = plot_png(spec);  if (!r.drawn) fmt::print("{}\n", r.message);
+#pragma once
+#include <string>
+#include <vector>
+
+namespace janus::training {
+
+struct PlotSeries {
+  std::string csv_path;
+  std::string x_column;
+  std::string y_column;
+  std::string label;         // legend entry
+  std::string err_column;    // optional: drawn as error bars (e.g. the std over seeds)
+  bool dashed = false;
+  int color = -1;            // index into the palette; -1: next colour
+  std::string where_column;  // optional: only rows whose where_column equals where_value
+  std::string where_value;
+};
+
+struct PlotPanel {
+  PlotPanel(std::string title, std::string xlabel, std::string ylabel)
+      : title(std::move(title)), xlabel(std::move(xlabel)), ylabel(std::move(ylabel)) {}
+  PlotPanel& line(const std::string& csv, const std::string& x, const std::string& y,
+                  const std::string& label, bool dashed = false, int color = -1);
+  PlotPanel& line_err(const std::string& csv, const std::string& x, const std::string& y,
+                      const std::string& err, const std::string& label, int color = -1);
+  // Restricts the last added series to rows where `column` == `value` (long-format CSVs).
+  PlotPanel& where(const std::string& column, const std::string& value);
+  PlotPanel& log_x(bool v = true) { log_x_ = v; return *this; }
+  PlotPanel& log_y(bool v = true) { log_y_ = v; return *this; }
+  std::string title, xlabel, ylabel;
+  std::vector<PlotSeries> series;
+  bool log_x_ = false;
+  bool log_y_ = false;
+};
+
+struct PlotSpec {
+  PlotSpec(std::string png_path, std::string title) : png_path(std::move(png_path)), title(std::move(title)) {}
+  // Adds a panel and returns it for chaining.
+  PlotPanel& panel(const std::string& title, const std::string& xlabel, const std::string& ylabel);
+  PlotSpec& size(int w, int h) { width = w; height = h; return *this; }
+  PlotSpec& columns(int c) { grid_columns = c; return *this; }
+  std::string png_path;
+  std::string title;
+  std::vector<PlotPanel> panels;
+  int width = 1400;
+  int height = 900;
+  int grid_columns = 2;
+};
+
+struct PlotResult {
+  bool drawn = false;
+  std::string message;      // what happened, for the user ("wrote out/curves.png", "gnuplot not found ...")
+  std::string script_path;  // the gnuplot script kept next to the PNG (re-run it by hand)
+};
+
+// True when a `gnuplot` executable is on PATH.
+bool gnuplot_available();
+// The gnuplot script for a spec (column names resolved to indices from each CSV header).
+// Throws janus::Error when a CSV or column is missing.
+std::string gnuplot_script(const PlotSpec& spec);
+// Writes <png>.gp and runs gnuplot on it. Never throws for a missing gnuplot or a failed
+// run (the message says what went wrong); throws for a bad spec (missing CSV or column).
+PlotResult plot_png(const PlotSpec& spec);
+
+}  // namespace janus::training

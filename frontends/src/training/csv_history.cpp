@@ -1,0 +1,126 @@
+// CsvHistory: rows kept in memory, the file rewritten atomically after every append.
+#include <janus/training/csv_history.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace janus::training {
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{:.6g}", v);
+}
+
+Cell::Cell(double v) : text(format_number(v)) {}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  JANUS_CHECK(f != nullptr, "cannot write {}: {} (is the directory missing or read-only?)", path,
+              std::strerror(errno));
+  const size_t written = std::fwrite(content.data(), 1, content.size(), f);
+  const bool flushed = std::fflush(f) == 0;
+  std::fclose(f);
+  if (written != content.size() || !flushed) {
+    std::remove(tmp.c_str());
+    JANUS_FAIL("cannot write {}: short write ({} of {} bytes; disk full?)", path, written, content.size());
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    JANUS_FAIL("cannot replace {}: {}", path, std::strerror(err));
+  }
+}
+
+static void check_cell(const std::string& cell, const std::string& path) {
+  JANUS_CHECK(cell.find_first_of(",\n\r\"") == std::string::npos,
+              "CsvHistory {}: cell '{}' contains a comma, quote or newline (not supported)", path, cell);
+}
+
+CsvHistory::CsvHistory(std::string path, std::vector<std::string> columns)
+    : path_(std::move(path)), columns_(std::move(columns)) {
+  JANUS_CHECK(!columns_.empty(), "CsvHistory {}: expected at least one column (got none)", path_);
+  for (const auto& c : columns_) check_cell(c, path_);
+  write_file_atomic(path_, str());
+}
+
+void CsvHistory::append(const std::vector<Cell>& row) {
+  JANUS_CHECK(row.size() == columns_.size(), "CsvHistory {}: expected {} cells ({}) (got {})", path_,
+              columns_.size(), fmt::join(columns_, ","), row.size());
+  std::vector<std::string> cells;
+  cells.reserve(row.size());
+  for (const Cell& c : row) {
+    check_cell(c.text, path_);
+    cells.push_back(c.text);
+  }
+  rows_.push_back(std::move(cells));
+  write_file_atomic(path_, str());
+}
+
+std::string CsvHistory::str() const {
+  std::string out = fmt::format("{}\n", fmt::join(columns_, ","));
+  for (const auto& r : rows_) out += fmt::format("{}\n", fmt::join(r, ","));
+  return out;
+}
+
+static std::vector<std::string> split_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
+
+CsvTable read_csv(const std::string& path) {
+  std::ifstream in(path);
+  JANUS_CHECK(in.good(), "read_csv: cannot open {}", path);
+  CsvTable t;
+  t.source = path;
+  std::string line;
+  JANUS_CHECK(static_cast<bool>(std::getline(in, line)), "read_csv: {} is empty (expected a header line)", path);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  t.columns = split_line(line);
+  size_t lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    auto cells = split_line(line);
+    JANUS_CHECK(cells.size() == t.columns.size(), "read_csv: {} line {} has {} cells (expected {}, as the header)",
+                path, lineno, cells.size(), t.columns.size());
+    t.rows.push_back(std::move(cells));
+  }
+  return t;
+}
+
+size_t CsvTable::index(const std::string& name) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return i;
+  JANUS_FAIL("{}: no column '{}' (columns: {})", source, name, fmt::join(columns, ", "));
+}
+
+std::vector<double> CsvTable::column(const std::string& name) const {
+  const size_t c = index(name);
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const std::string& s = rows[r][c];
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    JANUS_CHECK(!s.empty() && end && *end == '\0', "{}: row {} column '{}' is '{}' (expected a number)", source,
+                r + 1, name, s);
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace janus::training

@@ -19,12 +19,15 @@ Fixture Fixture::load(const std::string& name) {
     JANUS_FAIL("fixture: {} is not valid JSON: {}", f.path_, e.what());
   }
   f.torch_version_ = j.value("torch_version", "");
-  for (const auto& [key, t] : j.value("tensors", nlohmann::json::object()).items()) {
+  // Keep the looked-up objects alive: items() of a temporary json dangles.
+  const nlohmann::json tensors = j.value("tensors", nlohmann::json::object());
+  const nlohmann::json values = j.value("values", nlohmann::json::object());
+  for (const auto& [key, t] : tensors.items()) {
     Shape shape = t.at("shape").get<Shape>();
     std::vector<float> data = t.at("data").get<std::vector<float>>();
     f.tensors_[key] = from_vector(data, shape);
   }
-  for (const auto& [key, v] : j.value("values", nlohmann::json::object()).items()) f.values_[key] = v.get<double>();
+  for (const auto& [key, v] : values.items()) f.values_[key] = v.get<double>();
   return f;
 }
 

@@ -1,0 +1,232 @@
+// Fused kernels of the normalization family: statistics (two-pass, double accumulation),
+// the affine apply with optional ReLU, and the closed-form backward. Parallel over rows
+// (channels for batch norm) with janus::parallel_for; every reduction has a fixed order,
+// so results are the same bits run to run for a given thread count.
+#include "norm_kernels.h"
+
+#include <janus/core/parallel.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace janus::norm_detail {
+
+namespace {
+
+constexpr int kLanes = 8;        // float lanes the compiler turns into one SIMD register
+constexpr int64_t kFlush = 2048;  // elements summed in float lanes before going into double
+
+// sum_{i<n} f(i): 8 float lanes (vectorizable) flushed into a double every kFlush elements,
+// so long rows keep double-precision accuracy without scalar double loops.
+template <typename F>
+double lane_sum(int64_t n, F f) {
+  double total = 0.0;
+  int64_t i = 0;
+  while (i < n) {
+    const int64_t end = std::min(n, i + kFlush);
+    float acc[kLanes] = {};
+    for (; i + kLanes <= end; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
+    for (; i < end; ++i) acc[0] += f(i);
+    for (int l = 0; l < kLanes; ++l) total += acc[l];
+  }
+  return total;
+}
+
+// Two sums at once: (sum f(i), sum g(i)), same scheme.
+template <typename F, typename G>
+void lane_sum2(int64_t n, F f, G g, double& out_f, double& out_g) {
+  double tf = 0.0, tg = 0.0;
+  int64_t i = 0;
+  while (i < n) {
+    const int64_t end = std::min(n, i + kFlush);
+    float af[kLanes] = {}, ag[kLanes] = {};
+    for (; i + kLanes <= end; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) {
+        af[l] += f(i + l);
+        ag[l] += g(i + l);
+      }
+    for (; i < end; ++i) {
+      af[0] += f(i);
+      ag[0] += g(i);
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      tf += af[l];
+      tg += ag[l];
+    }
+  }
+  out_f = tf;
+  out_g = tg;
+}
+
+int64_t row_grain(const NormPlan& p) { return std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, p.count())); }
+
+}  // namespace
+
+void row_moments(const float* x, const NormPlan& p, std::vector<double>& mean, std::vector<double>& var) {
+  mean.assign(p.rows, 0.0);
+  var.assign(p.rows, 0.0);
+  const double m = static_cast<double>(p.count());
+  parallel_for(0, p.rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      double s = 0.0;
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const float* px = x + p.offset(row, seg);
+        s += lane_sum(p.seg_len, [px](int64_t i) { return px[i]; });
+      }
+      const double mu = s / m;
+      // Second pass around the mean: no catastrophic cancellation (unlike E[x^2] - E[x]^2).
+      const float muf = static_cast<float>(mu);
+      double ss = 0.0, sd = 0.0;
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const float* px = x + p.offset(row, seg);
+        double a = 0.0, b = 0.0;
+        lane_sum2(p.seg_len, [px, muf](int64_t i) { const float d = px[i] - muf; return d * d; },
+                  [px, muf](int64_t i) { return px[i] - muf; }, a, b);
+        ss += a;
+        sd += b;
+      }
+      // Correct for the float rounding of the mean: sum (x - mu)^2 = ss - sd^2 / m.
+      mean[row] = mu;
+      var[row] = std::max(0.0, (ss - sd * sd / m) / m);
+    }
+  });
+}
+
+void norm_apply(float* y, const float* x, const float* mean, const float* r, const float* gamma,
+                const float* beta, const NormPlan& p, bool relu) {
+  parallel_for(0, p.rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const float mu = mean[row], rs = r[row];
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const int64_t off = p.offset(row, seg);
+        const float* px = x + off;
+        float* py = y + off;
+        const int64_t len = p.seg_len;
+        if (p.per_element_affine()) {
+          for (int64_t i = 0; i < len; ++i) {
+            float v = (px[i] - mu) * rs;
+            if (gamma) v *= gamma[i];
+            if (beta) v += beta[i];
+            py[i] = v;
+          }
+        } else {
+          const int64_t ch = p.channel(row, seg);
+          const float scale = rs * (gamma ? gamma[ch] : 1.0f);
+          const float shift = (beta ? beta[ch] : 0.0f) - mu * scale;
+          for (int64_t i = 0; i < len; ++i) py[i] = px[i] * scale + shift;
+        }
+        if (relu)
+          for (int64_t i = 0; i < len; ++i) py[i] = py[i] > 0.0f ? py[i] : 0.0f;
+      }
+    }
+  });
+}
+
+// Backward, per row, with x_hat = (x - mean) * r and g = dL/dx_hat = dy * gamma (dy
+// masked by y > 0 first when ReLU is fused). y = x_hat * gamma + beta gives
+//   dbeta = sum dy,  dgamma = sum dy * x_hat        (summed over every row a channel has).
+// With batch statistics, mean and r depend on x. For eps inside the sqrt,
+//   r = (var + eps)^(-1/2), var = (1/m) sum (x_j - mean)^2,
+//   d mean / d x_i = 1/m,  d var / d x_i = 2 (x_i - mean) / m  (the mean term sums to 0),
+//   d r / d x_i = -1/2 r^3 * 2 (x_i - mean) / m = -r^2 x_hat_i / m,
+// so dx_i = sum_j g_j d x_hat_j / d x_i
+//         = r g_i - r/m sum_j g_j - sum_j g_j (x_j - mean) r^2 x_hat_i / m
+//         = r (g_i - mean(g) - k x_hat_i sum_j g_j x_hat_j),   k = 1/m,
+// which for per-channel gamma is NORMALIZATION.md's r gamma/m (m dy - dbeta - x_hat dgamma).
+// norm.cpp derives k for the std + eps placement. Expanding x_hat makes dx affine in
+// (dy, x): dx_i = A dy_i + B x_i + C with A = r gamma, B = -k r^2 S, C = -r sum(g)/m - B mean,
+// S = sum g x_hat, which is what the second pass computes.
+void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
+                   const float* mean, const float* r, const double* k, const float* gamma,
+                   const NormPlan& p, bool batch_stats, bool relu) {
+  const int64_t nseg = p.rows * p.segs;
+  std::vector<double> seg_dy(nseg), seg_dyx(nseg);  // (rows, segs): sum dy, sum dy * x_hat
+  const bool per_elem = p.per_element_affine();
+  const double m = static_cast<double>(p.count());
+  parallel_for(0, p.rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const float mu = mean[row], rs = r[row];
+      double sum_g = 0.0, sum_gx = 0.0;
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const int64_t off = p.offset(row, seg);
+        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        auto dym = [pd, py](int64_t i) { return py ? (py[i] > 0.0f ? pd[i] : 0.0f) : pd[i]; };
+        double a = 0.0, b = 0.0;
+        if (per_elem && gamma) {
+          lane_sum2(p.seg_len, [&](int64_t i) { return dym(i) * gamma[i]; },
+                    [&](int64_t i) { return dym(i) * gamma[i] * (px[i] - mu); }, a, b);
+          sum_g += a;
+          sum_gx += b * rs;
+        } else {
+          lane_sum2(p.seg_len, dym, [&](int64_t i) { return dym(i) * (px[i] - mu); }, a, b);
+          seg_dy[row * p.segs + seg] = a;
+          seg_dyx[row * p.segs + seg] = b * rs;
+          const double gc = (gamma && !per_elem) ? gamma[p.channel(row, seg)] : 1.0;
+          sum_g += gc * a;
+          sum_gx += gc * b * rs;
+        }
+      }
+      if (!dx) continue;
+      const double rd = rs;
+      const double bcoef = batch_stats ? -k[row] * rd * rd * sum_gx : 0.0;
+      const double ccoef = batch_stats ? -rd * sum_g / m - bcoef * mu : 0.0;
+      const float B = static_cast<float>(bcoef), C = static_cast<float>(ccoef);
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const int64_t off = p.offset(row, seg);
+        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        float* po = dx + off;
+        const int64_t len = p.seg_len;
+        if (per_elem) {
+          for (int64_t i = 0; i < len; ++i) {
+            const float d = py && !(py[i] > 0.0f) ? 0.0f : pd[i];
+            po[i] = rs * (gamma ? gamma[i] : 1.0f) * d + B * px[i] + C;
+          }
+        } else {
+          const float A = rs * (gamma ? gamma[p.channel(row, seg)] : 1.0f);
+          if (py) {
+            for (int64_t i = 0; i < len; ++i) po[i] = A * (py[i] > 0.0f ? pd[i] : 0.0f) + B * px[i] + C;
+          } else {
+            for (int64_t i = 0; i < len; ++i) po[i] = A * pd[i] + B * px[i] + C;
+          }
+        }
+      }
+    }
+  });
+  if (!dgamma && !dbeta) return;
+  const int64_t na = p.affine_size();
+  if (!per_elem) {
+    // Fold the per-segment sums into channels in a fixed order.
+    std::vector<double> gsum(na, 0.0), bsum(na, 0.0);
+    for (int64_t row = 0; row < p.rows; ++row)
+      for (int64_t seg = 0; seg < p.segs; ++seg) {
+        const int64_t ch = p.channel(row, seg);
+        bsum[ch] += seg_dy[row * p.segs + seg];
+        gsum[ch] += seg_dyx[row * p.segs + seg];
+      }
+    for (int64_t ch = 0; ch < na; ++ch) {
+      if (dgamma) dgamma[ch] = static_cast<float>(gsum[ch]);
+      if (dbeta) dbeta[ch] = static_cast<float>(bsum[ch]);
+    }
+    return;
+  }
+  // Layer norm: per element of the normalized shape, summed over rows (column chunks).
+  parallel_for(0, na, 64, [&](int64_t j0, int64_t j1) {
+    std::vector<double> gs(j1 - j0, 0.0), bs(j1 - j0, 0.0);
+    for (int64_t row = 0; row < p.rows; ++row) {
+      const int64_t off = p.offset(row, 0);
+      const float mu = mean[row], rs = r[row];
+      for (int64_t j = j0; j < j1; ++j) {
+        const float d = relu && !(y[off + j] > 0.0f) ? 0.0f : dy[off + j];
+        bs[j - j0] += d;
+        gs[j - j0] += d * (x[off + j] - mu) * rs;
+      }
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      if (dgamma) dgamma[j] = static_cast<float>(gs[j - j0]);
+      if (dbeta) dbeta[j] = static_cast<float>(bs[j - j0]);
+    }
+  });
+}
+
+}  // namespace janus::norm_detail

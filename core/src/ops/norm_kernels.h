@@ -1,0 +1,53 @@
+// Raw kernels of the "normalize" op, free of autograd: row statistics, the fused affine
+// apply (+ReLU), and the closed-form backward. A "row" is the set one statistic is taken
+// over; it is made of `segs` contiguous segments of `seg_len` floats (see NormPlan).
+#pragma once
+
+#include <janus/core/ops/norm.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace janus::norm_detail {
+
+// How x's memory maps onto statistics rows, for every NormAxes.
+//   batch:    rows = C,     segs = N,     seg_len = inner, segment s of row c at (s*C + c)*inner
+//   group:    rows = N*G,   segs = C/G,   seg_len = inner, segment s of row r at (r*C/G + s)*inner
+//   instance: group with G = C
+//   layer:    rows = numel/D, segs = 1,   seg_len = D,     affine per element of the row
+struct NormPlan {
+  NormAxes axes = NormAxes::batch;
+  int64_t n = 0, c = 0, inner = 0, groups = 1;
+  int64_t rows = 0, segs = 0, seg_len = 0;
+  int64_t count() const { return segs * seg_len; }  // m
+  int64_t offset(int64_t row, int64_t s) const {
+    if (axes == NormAxes::batch) return (s * c + row) * inner;
+    return (row * segs + s) * seg_len;
+  }
+  // Affine index of a segment (per-channel presets); layer norm is per element instead.
+  int64_t channel(int64_t row, int64_t s) const {
+    if (axes == NormAxes::batch) return row;
+    if (axes == NormAxes::layer) return 0;
+    return (row % groups) * segs + s;
+  }
+  bool per_element_affine() const { return axes == NormAxes::layer; }
+  int64_t affine_size() const { return per_element_affine() ? seg_len : c; }
+};
+
+// mean (rows) and biased variance (rows) of every row: two passes, double accumulation.
+void row_moments(const float* x, const NormPlan& p, std::vector<double>& mean, std::vector<double>& var);
+
+// y = (x - mean[row]) * r[row] * gamma + beta, then max(y, 0) when relu. gamma/beta may be null.
+void norm_apply(float* y, const float* x, const float* mean, const float* r, const float* gamma,
+                const float* beta, const NormPlan& p, bool relu);
+
+// Backward. dx (numel) is written when non-null (it is a fresh buffer); dgamma, dbeta
+// (affine_size) are written when non-null. y is the forward output, needed only with relu
+// (the ReLU mask). batch_stats: the statistics depended on x (training), so dx gets the
+// closed-form correction terms; k[row] is the coefficient of the variance term (1/m for
+// eps inside the sqrt, see norm.cpp for the std+eps variant).
+void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
+                   const float* mean, const float* r, const double* k, const float* gamma,
+                   const NormPlan& p, bool batch_stats, bool relu);
+
+}  // namespace janus::norm_detail

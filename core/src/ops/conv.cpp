@@ -1,0 +1,95 @@
+// The "conv2d" op: checks shapes, runs the im2col + SGEMM kernels of conv_kernels.cpp and
+// records backward. Attributes: stride, padding, dilation, groups (ints).
+//
+// Backward, with y = w * cols(x) + b per group (cols = im2col):
+//   db = sum of dy over (n, oh, ow)
+//   dw = dy x cols(x)^T                (the same column matrix the forward used)
+//   dx = col2im(w^T x dy)              (col2im adds each column back to the pixel it came from)
+#include "conv_kernels.h"
+
+#include <janus/core/autograd.h>
+#include <janus/core/op.h>
+#include <janus/core/ops/conv.h>
+
+namespace janus {
+
+namespace {
+
+detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor& b,
+                                  const Attrs& attrs) {
+  JANUS_CHECK(x.defined() && w.defined(), "conv2d: expected defined input and weight");
+  JANUS_CHECK(x.dim() == 4, "conv2d: expected 4-D input (N, C, H, W) (got {}-D input {})", x.dim(),
+              shape_str(x.shape()));
+  JANUS_CHECK(w.dim() == 4, "conv2d: expected 4-D weight (C_out, C_in/groups, kh, kw) (got {}-D weight {})",
+              w.dim(), shape_str(w.shape()));
+  detail::ConvGeometry g;
+  g.n = x.size(0), g.c_in = x.size(1), g.h = x.size(2), g.w = x.size(3);
+  g.c_out = w.size(0), g.kh = w.size(2), g.kw = w.size(3);
+  g.stride = attrs.get_int("stride", 1);
+  g.padding = attrs.get_int("padding", 0);
+  g.dilation = attrs.get_int("dilation", 1);
+  g.groups = attrs.get_int("groups", 1);
+  JANUS_CHECK(g.stride >= 1 && g.dilation >= 1 && g.padding >= 0 && g.groups >= 1,
+              "conv2d: expected stride >= 1, dilation >= 1, padding >= 0, groups >= 1 (got stride={}, "
+              "padding={}, dilation={}, groups={})",
+              g.stride, g.padding, g.dilation, g.groups);
+  JANUS_CHECK(g.c_in % g.groups == 0 && g.c_out % g.groups == 0,
+              "conv2d: groups={} must divide both input channels ({}) and output channels ({}) "
+              "(input {}, weight {})",
+              g.groups, g.c_in, g.c_out, shape_str(x.shape()), shape_str(w.shape()));
+  JANUS_CHECK(w.size(1) * g.groups == g.c_in,
+              "conv2d: input has {} channels but weight expects {} (input {}, weight {}){}", g.c_in,
+              w.size(1) * g.groups, shape_str(x.shape()), shape_str(w.shape()),
+              g.groups > 1 ? fmt::format(" with groups={}", g.groups) : std::string());
+  JANUS_CHECK(g.kh >= 1 && g.kw >= 1, "conv2d: expected a non-empty kernel (got weight {})",
+              shape_str(w.shape()));
+  if (b.defined()) {
+    JANUS_CHECK(b.dim() == 1 && b.size(0) == g.c_out,
+                "conv2d: expected bias of shape [{}] (got {})", g.c_out, shape_str(b.shape()));
+  }
+  JANUS_CHECK(g.out_h() >= 1 && g.out_w() >= 1 && g.h + 2 * g.padding >= g.dilation * (g.kh - 1) + 1 &&
+                  g.w + 2 * g.padding >= g.dilation * (g.kw - 1) + 1,
+              "conv2d: input {} with padding {} is smaller than the dilated kernel {}x{} "
+              "(weight {}, dilation {}): output size would be empty",
+              shape_str(x.shape()), g.padding, g.dilation * (g.kh - 1) + 1,
+              g.dilation * (g.kw - 1) + 1, shape_str(w.shape()), g.dilation);
+  return g;
+}
+
+Tensor conv2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  JANUS_CHECK(in.size() == 2 || in.size() == 3, "conv2d: expected inputs (x, weight[, bias]) (got {})",
+              in.size());
+  const Tensor& x = in[0];
+  const Tensor& w = in[1];
+  const Tensor b = in.size() == 3 ? in[2] : Tensor();
+  const detail::ConvGeometry g = check_conv2d(x, w, b, attrs);
+  Tensor y = empty({g.n, g.c_out, g.out_h(), g.out_w()});
+  detail::conv2d_forward(y.data(), x.data(), w.data(), b.defined() ? b.data() : nullptr, g);
+  const Tensor xd = x.detach(), wd = w.detach();
+  const size_t n_inputs = in.size();
+  record(y, "conv2d", in, [xd, wd, g, n_inputs](const Tensor& dy, const std::vector<bool>& needs) {
+    std::vector<Tensor> grads(n_inputs);
+    const bool want_db = n_inputs == 3 && needs[2];
+    if (needs[0]) grads[0] = zeros(xd.shape());
+    if (needs[1]) grads[1] = zeros(wd.shape());
+    if (want_db) grads[2] = zeros({g.c_out});
+    detail::conv2d_backward(needs[0] ? grads[0].data() : nullptr, needs[1] ? grads[1].data() : nullptr,
+                            want_db ? grads[2].data() : nullptr, dy.data(), xd.data(), wd.data(), g);
+    return grads;
+  });
+  return y;
+}
+JANUS_REGISTER_OP(conv2d, {"conv2d", conv2d_forward});
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
+  return call_op("conv2d", {x, weight, bias},
+                 Attrs()
+                     .set("stride", options.stride_)
+                     .set("padding", options.padding_)
+                     .set("dilation", options.dilation_)
+                     .set("groups", options.groups_));
+}
+
+}  // namespace janus

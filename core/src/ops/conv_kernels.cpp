@@ -1,0 +1,237 @@
+// conv2d forward/backward kernels: the batch is cut into chunks of about kChunkColumns
+// output pixels; per chunk, im2col builds the column matrix (C_in*kh*kw, b*OH*OW) once for
+// all groups, and one SGEMM per group does the work. Chunks keep the column matrix in cache
+// (measured: a GEMM of 4096 columns runs ~1.7x faster than one over the whole batch here).
+// im2col/col2im run on janus' pool; SGEMM runs on the calling thread with OpenBLAS' own.
+#include "conv_kernels.h"
+
+#include <janus/core/parallel.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace janus::detail {
+
+namespace {
+
+constexpr int64_t kChunkColumns = 4096;
+constexpr int64_t kGrainFloats = 1 << 14;
+
+// ceil(a / b) for b > 0 and any sign of a.
+int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The output columns [lo, hi) of one kernel tap whose input column is inside [0, w).
+void valid_range(int64_t offset, int64_t w, int64_t stride, int64_t out_w, int64_t* lo,
+                 int64_t* hi) {
+  // input column = ow * stride + offset, offset = tap * dilation - padding
+  *lo = std::clamp<int64_t>(ceil_div(-offset, stride), 0, out_w);
+  *hi = std::clamp<int64_t>(ceil_div(w - offset, stride), *lo, out_w);
+}
+
+// Scratch buffers reused across calls on the same thread (avoids page faults per step).
+float* scratch(std::vector<float>& buffer, int64_t n) {
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+thread_local std::vector<float> t_cols;  // (C_in*kh*kw, b*OH*OW)
+thread_local std::vector<float> t_rows;  // (C_out, b*OH*OW)
+
+struct Plan {
+  ConvGeometry g;
+  int64_t oh, ow, ohw, k_total, kg, cout_g, chunk;
+  bool direct;  // pointwise conv reading x's planes as the column matrix, one image per chunk
+};
+
+Plan make_plan(const ConvGeometry& g) {
+  Plan p{g, g.out_h(), g.out_w(), 0, 0, 0, 0, 1, false};
+  p.ohw = p.oh * p.ow;
+  p.kg = g.group_k();
+  p.k_total = p.kg * g.groups;
+  p.cout_g = g.c_out / g.groups;
+  p.direct = g.pointwise() && p.ohw >= 256;
+  p.chunk = p.direct ? 1 : std::clamp<int64_t>(kChunkColumns / std::max<int64_t>(p.ohw, 1), 1, g.n);
+  return p;
+}
+
+// cols (C_in*kh*kw, b*OH*OW) from images [n0, n0 + b) of x (N, C_in, H, W).
+void im2col(float* cols, const float* x, int64_t n0, int64_t b, const Plan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t ld = b * p.ohw, taps = g.kh * g.kw;
+  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(ld, 1));
+  parallel_for(0, p.k_total, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c = r / taps, i = (r / g.kw) % g.kh, j = r % g.kw;
+      const int64_t row_off = i * g.dilation - g.padding, col_off = j * g.dilation - g.padding;
+      int64_t lo, hi;
+      valid_range(col_off, g.w, g.stride, p.ow, &lo, &hi);
+      for (int64_t nl = 0; nl < b; ++nl) {
+        const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
+        float* dst = cols + r * ld + nl * p.ohw;
+        for (int64_t oh = 0; oh < p.oh; ++oh, dst += p.ow) {
+          const int64_t ih = oh * g.stride + row_off;
+          if (ih < 0 || ih >= g.h) {
+            std::memset(dst, 0, sizeof(float) * p.ow);
+            continue;
+          }
+          const float* line = src + ih * g.w + col_off;
+          std::fill(dst, dst + lo, 0.0f);
+          if (g.stride == 1) {
+            std::memcpy(dst + lo, line + lo, sizeof(float) * (hi - lo));
+          } else {
+            for (int64_t o = lo; o < hi; ++o) dst[o] = line[o * g.stride];
+          }
+          std::fill(dst + hi, dst + p.ow, 0.0f);
+        }
+      }
+    }
+  });
+}
+
+// dx (N, C_in, H, W) += col2im(cols) for images [n0, n0 + b); one task per (image, channel)
+// plane, so no two tasks write the same element.
+void col2im_add(float* dx, const float* cols, int64_t n0, int64_t b, const Plan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t ld = b * p.ohw, taps = g.kh * g.kw;
+  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(taps * p.ohw, 1));
+  parallel_for(0, b * g.c_in, grain, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nl = t / g.c_in, c = t % g.c_in;
+      float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t row_off = i * g.dilation - g.padding;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const int64_t col_off = j * g.dilation - g.padding;
+          int64_t lo, hi;
+          valid_range(col_off, g.w, g.stride, p.ow, &lo, &hi);
+          const float* src = cols + (c * taps + i * g.kw + j) * ld + nl * p.ohw;
+          for (int64_t oh = 0; oh < p.oh; ++oh, src += p.ow) {
+            const int64_t ih = oh * g.stride + row_off;
+            if (ih < 0 || ih >= g.h) continue;
+            float* line = plane + ih * g.w + col_off;
+            if (g.stride == 1) {
+              for (int64_t o = lo; o < hi; ++o) line[o] += src[o];
+            } else {
+              for (int64_t o = lo; o < hi; ++o) line[o * g.stride] += src[o];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// The column matrix of a chunk and its leading dimension.
+struct Cols {
+  const float* data;
+  int64_t ld;
+};
+
+Cols chunk_cols(const float* x, int64_t n0, int64_t b, const Plan& p) {
+  if (p.direct) return {x + n0 * p.g.c_in * p.ohw, p.ohw};
+  float* cols = scratch(t_cols, p.k_total * b * p.ohw);
+  im2col(cols, x, n0, b, p);
+  return {cols, b * p.ohw};
+}
+
+}  // namespace
+
+void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                    const ConvGeometry& geometry) {
+  const Plan p = make_plan(geometry);
+  const ConvGeometry& g = p.g;
+  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
+    const int64_t b = std::min(p.chunk, g.n - n0);
+    const Cols cols = chunk_cols(x, n0, b, p);
+    // With one image per chunk the GEMM writes y directly; otherwise into rows, then scatter.
+    const bool in_place = b == 1;
+    float* out = in_place ? y + n0 * g.c_out * p.ohw : scratch(t_rows, g.c_out * b * p.ohw);
+    const int64_t ldo = b * p.ohw;
+    for (int64_t gi = 0; gi < g.groups; ++gi) {
+      // out_g (C_out/g, b*OHW) = w_g (C_out/g, Kg) x cols_g (Kg, b*OHW)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p.cout_g, ldo, p.kg, 1.0f,
+                  w + gi * p.cout_g * p.kg, p.kg, cols.data + gi * p.kg * cols.ld, cols.ld, 0.0f,
+                  out + gi * p.cout_g * ldo, ldo);
+    }
+    const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(p.ohw, 1));
+    parallel_for(0, b * g.c_out, grain, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t nl = t / g.c_out, o = t % g.c_out;
+        float* dst = y + ((n0 + nl) * g.c_out + o) * p.ohw;
+        const float add = bias ? bias[o] : 0.0f;
+        if (in_place) {
+          if (bias)
+            for (int64_t k = 0; k < p.ohw; ++k) dst[k] += add;
+        } else {
+          const float* src = out + o * ldo + nl * p.ohw;
+          for (int64_t k = 0; k < p.ohw; ++k) dst[k] = src[k] + add;
+        }
+      }
+    });
+  }
+}
+
+void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
+                     const float* w, const ConvGeometry& geometry) {
+  const Plan p = make_plan(geometry);
+  const ConvGeometry& g = p.g;
+  if (db) {
+    // db[o] += sum over (n, oh, ow) of dy, accumulated in double.
+    parallel_for(0, g.c_out, 1, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        double s = 0.0;
+        for (int64_t n = 0; n < g.n; ++n) {
+          const float* src = dy + (n * g.c_out + o) * p.ohw;
+          float part = 0.0f;
+          for (int64_t k = 0; k < p.ohw; ++k) part += src[k];
+          s += part;
+        }
+        db[o] += static_cast<float>(s);
+      }
+    });
+  }
+  if (!dx && !dw) return;
+  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
+    const int64_t b = std::min(p.chunk, g.n - n0);
+    const int64_t ldr = b * p.ohw;
+    // rows (C_out, b*OHW): this chunk's dy with images side by side.
+    const float* rows = dy + n0 * g.c_out * p.ohw;
+    if (b > 1) {
+      float* gathered = scratch(t_rows, g.c_out * ldr);
+      const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(p.ohw, 1));
+      parallel_for(0, b * g.c_out, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t nl = t / g.c_out, o = t % g.c_out;
+          std::memcpy(gathered + o * ldr + nl * p.ohw, dy + ((n0 + nl) * g.c_out + o) * p.ohw,
+                      sizeof(float) * p.ohw);
+        }
+      });
+      rows = gathered;
+    }
+    if (dw) {
+      const Cols cols = chunk_cols(x, n0, b, p);
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        // dw_g (C_out/g, Kg) += rows_g (C_out/g, b*OHW) x cols_g^T (b*OHW, Kg)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p.cout_g, p.kg, ldr, 1.0f,
+                    rows + gi * p.cout_g * ldr, ldr, cols.data + gi * p.kg * cols.ld, cols.ld,
+                    1.0f, dw + gi * p.cout_g * p.kg, p.kg);
+      }
+    }
+    if (dx) {
+      // dcols_g (Kg, b*OHW) = w_g^T (Kg, C_out/g) x rows_g (C_out/g, b*OHW); a pointwise conv
+      // adds it straight into dx's planes, otherwise col2im scatters it back.
+      float* dcols = p.direct ? dx + n0 * g.c_in * p.ohw : scratch(t_cols, p.k_total * ldr);
+      const float beta = p.direct ? 1.0f : 0.0f;
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p.kg, ldr, p.cout_g, 1.0f,
+                    w + gi * p.cout_g * p.kg, p.kg, rows + gi * p.cout_g * ldr, ldr, beta,
+                    dcols + gi * p.kg * ldr, ldr);
+      }
+      if (!p.direct) col2im_add(dx, dcols, n0, b, p);
+    }
+  }
+}
+
+}  // namespace janus::detail

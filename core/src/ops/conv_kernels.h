@@ -1,0 +1,33 @@
+// Raw conv2d kernels (no autograd): im2col + OpenBLAS SGEMM over chunks of the batch.
+// Internal to core. The op in conv.cpp checks shapes and records backward; these kernels
+// trust their geometry, so they can be tested and benchmarked alone.
+#pragma once
+
+#include <cstdint>
+
+namespace janus::detail {
+
+// Sizes of one conv2d call. Weight is (c_out, c_in / groups, kh, kw).
+struct ConvGeometry {
+  int64_t n = 0, c_in = 0, h = 0, w = 0;
+  int64_t c_out = 0, kh = 0, kw = 0;
+  int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+  int64_t out_h() const { return (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1; }
+  int64_t out_w() const { return (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1; }
+  // Rows of one group's column matrix: (c_in / groups) * kh * kw.
+  int64_t group_k() const { return c_in / groups * kh * kw; }
+  // 1x1, stride 1, no padding: the input planes already are the column matrix.
+  bool pointwise() const { return kh == 1 && kw == 1 && stride == 1 && padding == 0; }
+};
+
+// y (N, C_out, OH, OW) = conv(x (N, C_in, H, W), w (C_out, C_in/g, kh, kw)) + bias (C_out).
+// bias may be null. y is overwritten.
+void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                    const ConvGeometry& g);
+
+// Given dy (N, C_out, OH, OW), adds into dx (N, C_in, H, W), dw (same as w) and
+// db (C_out); any of the three outputs may be null to skip it.
+void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
+                     const float* w, const ConvGeometry& g);
+
+}  // namespace janus::detail

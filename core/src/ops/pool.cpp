@@ -1,0 +1,240 @@
+// Pooling ops on NCHW input: "max_pool2d", "avg_pool2d" (attrs kernel, stride, padding
+// [, count_include_pad]) and "adaptive_avg_pool2d" (attrs out_h, out_w). Each (n, c) plane
+// is independent, so forward and backward run one plane per parallel_for item.
+#include <janus/core/autograd.h>
+#include <janus/core/op.h>
+#include <janus/core/ops/pool.h>
+#include <janus/core/parallel.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+
+namespace janus {
+
+namespace {
+
+struct PoolGeometry {
+  int64_t planes, h, w, k, stride, padding, oh, ow;
+};
+
+PoolGeometry check_pool(const Tensor& x, const Attrs& attrs, const char* what) {
+  JANUS_CHECK(x.defined(), "{}: expected a defined input", what);
+  JANUS_CHECK(x.dim() == 4, "{}: expected 4-D input (N, C, H, W) (got {}-D input {})", what, x.dim(),
+              shape_str(x.shape()));
+  PoolGeometry g{};
+  g.planes = x.size(0) * x.size(1), g.h = x.size(2), g.w = x.size(3);
+  g.k = attrs.get_int("kernel");
+  g.stride = attrs.get_int("stride", 0);
+  if (g.stride == 0) g.stride = g.k;
+  g.padding = attrs.get_int("padding", 0);
+  JANUS_CHECK(g.k >= 1 && g.stride >= 1 && g.padding >= 0,
+              "{}: expected kernel >= 1, stride >= 1, padding >= 0 (got kernel={}, stride={}, padding={})",
+              what, g.k, g.stride, g.padding);
+  JANUS_CHECK(2 * g.padding <= g.k, "{}: padding should be at most half the kernel size (got padding={}, kernel={})",
+              what, g.padding, g.k);
+  JANUS_CHECK(g.h + 2 * g.padding >= g.k && g.w + 2 * g.padding >= g.k,
+              "{}: input {} with padding {} is smaller than the kernel {}x{}: output size would be empty",
+              what, shape_str(x.shape()), g.padding, g.k, g.k);
+  g.oh = (g.h + 2 * g.padding - g.k) / g.stride + 1;
+  g.ow = (g.w + 2 * g.padding - g.k) / g.stride + 1;
+  return g;
+}
+
+// ---- max pooling -------------------------------------------------------------------------
+// Padding acts as -inf. Each output remembers the flat in-plane index of its first maximum
+// (row-major scan, so ties go to the first element, as in PyTorch; NaN wins and propagates).
+// Backward routes dy to that index: dx[argmax] += dy.
+
+Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  JANUS_CHECK(in.size() == 1, "max_pool2d: expected one input (got {})", in.size());
+  const Tensor& x = in[0];
+  const PoolGeometry g = check_pool(x, attrs, "max_pool2d");
+  Tensor y = empty({x.size(0), x.size(1), g.oh, g.ow});
+  auto argmax = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(y.numel()));  // (N, C, OH, OW)
+  const float* px = x.data();
+  float* py = y.data();
+  int32_t* pi = argmax->data();
+  parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* src = px + p * g.h * g.w;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t h0 = std::max<int64_t>(oh * g.stride - g.padding, 0);
+        const int64_t h1 = std::min<int64_t>(oh * g.stride - g.padding + g.k, g.h);
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const int64_t w0 = std::max<int64_t>(ow * g.stride - g.padding, 0);
+          const int64_t w1 = std::min<int64_t>(ow * g.stride - g.padding + g.k, g.w);
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t best_i = h0 * g.w + w0;
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) {
+              const float v = src[ih * g.w + iw];
+              if (v > best || std::isnan(v)) {
+                best = v;
+                best_i = ih * g.w + iw;
+                if (std::isnan(v)) ih = h1, iw = w1;  // stop: NaN is the result
+              }
+            }
+          const int64_t o = (p * g.oh + oh) * g.ow + ow;
+          py[o] = best;
+          pi[o] = static_cast<int32_t>(best_i);
+        }
+      }
+    }
+  });
+  const Shape x_shape = x.shape();
+  record(y, "max_pool2d", in, [argmax, g, x_shape](const Tensor& dy, const std::vector<bool>& needs) {
+    Tensor dx = zeros(x_shape);
+    const float* pdy = dy.data();
+    float* pdx = dx.data();
+    const int32_t* idx = argmax->data();
+    const int64_t per_plane = g.oh * g.ow;
+    parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t o = p * per_plane; o < (p + 1) * per_plane; ++o)
+          pdx[p * g.h * g.w + idx[o]] += pdy[o];
+    });
+    return std::vector<Tensor>{dx};
+  });
+  return y;
+}
+JANUS_REGISTER_OP(max_pool2d, {"max_pool2d", max_pool2d_forward});
+
+// ---- average pooling ---------------------------------------------------------------------
+// y = (sum of the window's in-bounds values) / d, where d = k*k with count_include_pad
+// (padded zeros count) or the number of in-bounds values without it.
+// Backward: every in-bounds x of the window gets dy / d.
+
+Tensor avg_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  JANUS_CHECK(in.size() == 1, "avg_pool2d: expected one input (got {})", in.size());
+  const Tensor& x = in[0];
+  const PoolGeometry g = check_pool(x, attrs, "avg_pool2d");
+  const bool include_pad = attrs.get_bool("count_include_pad", true);
+  // Visits each window: fn(plane, out_index, h0, h1, w0, w1, divisor).
+  auto for_windows = [g, include_pad](int64_t p, auto&& fn) {
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+      const int64_t h0 = std::max<int64_t>(oh * g.stride - g.padding, 0);
+      const int64_t h1 = std::min<int64_t>(oh * g.stride - g.padding + g.k, g.h);
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t w0 = std::max<int64_t>(ow * g.stride - g.padding, 0);
+        const int64_t w1 = std::min<int64_t>(ow * g.stride - g.padding + g.k, g.w);
+        const float d = include_pad ? static_cast<float>(g.k * g.k) : static_cast<float>((h1 - h0) * (w1 - w0));
+        fn((p * g.oh + oh) * g.ow + ow, h0, h1, w0, w1, d);
+      }
+    }
+  };
+  Tensor y = empty({x.size(0), x.size(1), g.oh, g.ow});
+  const float* px = x.data();
+  float* py = y.data();
+  parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* src = px + p * g.h * g.w;
+      for_windows(p, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, float d) {
+        float s = 0.0f;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) s += src[ih * g.w + iw];
+        py[o] = s / d;
+      });
+    }
+  });
+  const Shape x_shape = x.shape();
+  record(y, "avg_pool2d", in, [g, x_shape, for_windows](const Tensor& dy, const std::vector<bool>&) {
+    Tensor dx = zeros(x_shape);
+    const float* pdy = dy.data();
+    float* pdx = dx.data();
+    parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        float* dst = pdx + p * g.h * g.w;
+        for_windows(p, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, float d) {
+          const float v = pdy[o] / d;
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) dst[ih * g.w + iw] += v;
+        });
+      }
+    });
+    return std::vector<Tensor>{dx};
+  });
+  return y;
+}
+JANUS_REGISTER_OP(avg_pool2d, {"avg_pool2d", avg_pool2d_forward});
+
+// ---- adaptive average pooling ------------------------------------------------------------
+// Output bin i along an axis of size H covers [floor(i*H/out), ceil((i+1)*H/out)): bins may
+// overlap by one when out does not divide H. Backward spreads dy / (bin size) over the bin.
+
+Tensor adaptive_avg_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  JANUS_CHECK(in.size() == 1 && in[0].defined(), "adaptive_avg_pool2d: expected one defined input");
+  const Tensor& x = in[0];
+  JANUS_CHECK(x.dim() == 4, "adaptive_avg_pool2d: expected 4-D input (N, C, H, W) (got {}-D input {})",
+              x.dim(), shape_str(x.shape()));
+  const int64_t oh = attrs.get_int("out_h"), ow = attrs.get_int("out_w");
+  const int64_t h = x.size(2), w = x.size(3), planes = x.size(0) * x.size(1);
+  JANUS_CHECK(oh >= 1 && ow >= 1, "adaptive_avg_pool2d: expected output size >= 1 (got {}x{})", oh, ow);
+  JANUS_CHECK(h >= 1 && w >= 1, "adaptive_avg_pool2d: expected non-empty planes (got input {})",
+              shape_str(x.shape()));
+  auto for_bins = [=](int64_t p, auto&& fn) {
+    for (int64_t i = 0; i < oh; ++i) {
+      const int64_t h0 = i * h / oh, h1 = ((i + 1) * h + oh - 1) / oh;
+      for (int64_t j = 0; j < ow; ++j) {
+        const int64_t w0 = j * w / ow, w1 = ((j + 1) * w + ow - 1) / ow;
+        fn((p * oh + i) * ow + j, h0, h1, w0, w1, static_cast<float>((h1 - h0) * (w1 - w0)));
+      }
+    }
+  };
+  Tensor y = empty({x.size(0), x.size(1), oh, ow});
+  const float* px = x.data();
+  float* py = y.data();
+  parallel_for(0, planes, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* src = px + p * h * w;
+      for_bins(p, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, float d) {
+        float s = 0.0f;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) s += src[ih * w + iw];
+        py[o] = s / d;
+      });
+    }
+  });
+  const Shape x_shape = x.shape();
+  record(y, "adaptive_avg_pool2d", in, [=](const Tensor& dy, const std::vector<bool>&) {
+    Tensor dx = zeros(x_shape);
+    const float* pdy = dy.data();
+    float* pdx = dx.data();
+    parallel_for(0, planes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        float* dst = pdx + p * h * w;
+        for_bins(p, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, float d) {
+          const float v = pdy[o] / d;
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) dst[ih * w + iw] += v;
+        });
+      }
+    });
+    return std::vector<Tensor>{dx};
+  });
+  return y;
+}
+JANUS_REGISTER_OP(adaptive_avg_pool2d, {"adaptive_avg_pool2d", adaptive_avg_pool2d_forward});
+
+Attrs pool_attrs(const Pool2dOptions& o) {
+  return Attrs().set("kernel", o.kernel_size_).set("stride", o.stride_ == 0 ? o.kernel_size_ : o.stride_)
+      .set("padding", o.padding_);
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
+  return call_op("max_pool2d", {x}, pool_attrs(options));
+}
+
+Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options) {
+  return call_op("avg_pool2d", {x}, pool_attrs(options).set("count_include_pad", options.count_include_pad_));
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
+  return call_op("adaptive_avg_pool2d", {x}, Attrs().set("out_h", out_h).set("out_w", out_w));
+}
+
+Tensor global_avg_pool2d(const Tensor& x) { return adaptive_avg_pool2d(x, 1, 1); }
+
+}  // namespace janus

@@ -145,8 +145,9 @@ void Graph::infer_shapes(const std::vector<Shape>& input_shapes) {
     if (!tensors_[i].defined()) continue;
     env[i] = values_[i].kind == ValueKind::kConstant ? tensors_[i].clone() : zeros(values_[i].shape);
   }
+  std::vector<Shape> shapes(values_.size());  // committed only when every node ran
   for (size_t i = 0; i < inputs_.size(); ++i) {
-    values_[inputs_[i]].shape = input_shapes[i];
+    shapes[inputs_[i]] = input_shapes[i];
     env[inputs_[i]] = zeros(input_shapes[i]);
   }
   std::vector<Tensor> args;
@@ -156,10 +157,21 @@ void Graph::infer_shapes(const std::vector<Shape>& input_shapes) {
     try {
       env[node.output] = call_op(node.kind, args, node.attrs, RunContext{false});
     } catch (const Error& e) {
-      JANUS_FAIL("infer_shapes: node %{} ({}) fails: {}", node.output, node.kind, e.what());
+      JANUS_FAIL("infer_shapes: node {} ({}) fails: {}", value_ref(node.output), node.kind, e.what());
     }
-    values_[node.output].shape = env[node.output].shape();
+    shapes[node.output] = env[node.output].shape();
   }
+  for (size_t i = 0; i < values_.size(); ++i)
+    if (values_[i].kind == ValueKind::kInput || values_[i].kind == ValueKind::kOp) values_[i].shape = shapes[i];
+}
+
+std::string Graph::value_ref(int64_t id) const {
+  check_value(id, "value_ref()");
+  if (values_[id].kind != ValueKind::kInput && values_[id].kind != ValueKind::kOp) return "@" + values_[id].name;
+  int64_t n = 0;
+  for (int64_t i = 0; i < id; ++i)
+    n += values_[i].kind == ValueKind::kInput || values_[i].kind == ValueKind::kOp;
+  return fmt::format("%{}", n);
 }
 
 uint64_t fnv1a64(const std::string& text) {

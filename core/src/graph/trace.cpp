@@ -45,7 +45,20 @@ class Tracer : public OpObserver {
     if (def.mode_dependent && ctx.training != training_)
       mode = ctx.training ? NodeMode::kTraining : NodeMode::kInference;
     JANUS_CHECK(output.defined(), "trace: op '{}' returned an undefined tensor", kind);
-    bind(output, graph_.add_node(kind, attrs, ids, output.shape(), mode));
+    bind(output, graph_.add_node(kind, batch_free(kind, inputs, attrs), ids, output.shape(), mode));
+  }
+
+  // A reshape that keeps the leading (batch) axis records it as -1, so that the graph runs
+  // on any batch size (flatten traced at batch 8 must also take the last batch of 5).
+  static Attrs batch_free(const std::string& kind, const std::vector<Tensor>& inputs, const Attrs& attrs) {
+    if (kind != "reshape" || inputs.size() != 1 || !attrs.has("shape")) return attrs;
+    std::vector<int64_t> shape = attrs.get_ints("shape");
+    const Shape& in = inputs[0].shape();
+    if (shape.size() < 2 || in.empty() || shape[0] != in[0]) return attrs;
+    for (int64_t s : shape)
+      if (s < 0) return attrs;
+    shape[0] = -1;
+    return Attrs(attrs).set("shape", shape);
   }
 
  private:

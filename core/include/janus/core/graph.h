@@ -81,6 +81,8 @@ class Graph {
   NamedTensors buffers() const;
   // The value id of a named parameter, buffer or constant; -1 when there is none.
   int64_t find(const std::string& name) const;
+  // How dump() refers to a value: "%3" or "@features.0.weight".
+  std::string value_ref(int64_t value) const;
   // Elements in parameters (trainable) and in buffers.
   int64_t parameter_count() const;
   int64_t buffer_count() const;

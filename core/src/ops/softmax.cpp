@@ -40,8 +40,10 @@ void softmax_rows_forward(float* y, const float* x, const AxisView& v, bool log)
       double sum = 0.0;
       for (int64_t j = 0; j < v.c; ++j) sum += std::exp(static_cast<double>(px[j * v.inner] - mx));
       if (log) {
-        const float lse = mx + static_cast<float>(std::log(sum));
-        for (int64_t j = 0; j < v.c; ++j) py[j * v.inner] = px[j * v.inner] - lse;
+        // (x - max) first: exact for nearby values, so large logits keep their digits.
+        const double log_sum = std::log(sum);
+        for (int64_t j = 0; j < v.c; ++j)
+          py[j * v.inner] = static_cast<float>(static_cast<double>(px[j * v.inner] - mx) - log_sum);
       } else {
         const double inv = 1.0 / sum;
         for (int64_t j = 0; j < v.c; ++j)

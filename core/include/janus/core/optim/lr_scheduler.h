@@ -1,0 +1,88 @@
+// Learning-rate schedules, stepped once per epoch or per batch as the caller chooses; each
+// sets every group's lr to lr_at(step, base_lr), with base_lr the group's lr when the
+// schedule was made and step counting from 0 at construction (torch's last_epoch). Values
+// use torch's closed forms, so they match torch.optim.lr_scheduler.
+//
+//   LambdaLR sched(opt, warmup_cosine(500, 10000));   // per batch
+//   for (...) { opt.zero_grad(); loss.backward(); opt.step(); sched.step(); }
+#pragma once
+
+#include <janus/core/optim/optimizer.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace janus::optim {
+
+class LRScheduler {
+ public:
+  virtual ~LRScheduler() = default;
+  // Advances one step and sets the new learning rates.
+  void step();
+  int64_t last_step() const { return step_; }
+  // The current learning rate of group 0.
+  double lr() const;
+  // The learning rate at `step` of a group whose initial lr was base_lr.
+  virtual double lr_at(int64_t step, double base_lr) const = 0;
+
+ protected:
+  explicit LRScheduler(Optimizer& optimizer);
+  // Sets lr for step 0; derived constructors call it once their fields are set.
+  void apply();
+
+ private:
+  Optimizer& optimizer_;
+  std::vector<double> base_lrs_;
+  int64_t step_ = 0;
+};
+
+// lr = base_lr * gamma^(step / step_size) (integer division).
+class StepLR : public LRScheduler {
+ public:
+  StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
+  double lr_at(int64_t step, double base_lr) const override;
+
+ private:
+  int64_t step_size_;
+  double gamma_;
+};
+
+// lr = eta_min + (base_lr - eta_min) (1 + cos(pi step / T_max)) / 2.
+class CosineAnnealingLR : public LRScheduler {
+ public:
+  CosineAnnealingLR(Optimizer& optimizer, int64_t t_max, double eta_min = 0.0);
+  double lr_at(int64_t step, double base_lr) const override;
+
+ private:
+  int64_t t_max_;
+  double eta_min_;
+};
+
+// Linear warm-up (torch's LinearLR with end_factor 1): the factor goes from start_factor
+// at step 0 to 1 at step warmup_steps, and stays 1.
+class LinearWarmup : public LRScheduler {
+ public:
+  LinearWarmup(Optimizer& optimizer, double start_factor, int64_t warmup_steps);
+  double lr_at(int64_t step, double base_lr) const override;
+
+ private:
+  double start_factor_;
+  int64_t warmup_steps_;
+};
+
+// lr = base_lr * fn(step) (torch's LambdaLR).
+class LambdaLR : public LRScheduler {
+ public:
+  LambdaLR(Optimizer& optimizer, std::function<double(int64_t step)> fn);
+  double lr_at(int64_t step, double base_lr) const override { return base_lr * fn_(step); }
+
+ private:
+  std::function<double(int64_t)> fn_;
+};
+
+// Per-step warm-up then cosine decay to 0, for LambdaLR:
+//   step < warmup: min(1, (step + 1) / warmup);  else 0.5 (1 + cos(pi (step - warmup) / max(1, total - warmup)))
+std::function<double(int64_t)> warmup_cosine(int64_t warmup_steps, int64_t total_steps);
+
+}  // namespace janus::optim

@@ -1,0 +1,7 @@
+// All of janus' optimizers and learning-rate schedules in one include.
+#pragma once
+
+#include <janus/core/optim/adam.h>
+#include <janus/core/optim/lr_scheduler.h>
+#include <janus/core/optim/optimizer.h>
+#include <janus/core/optim/sgd.h>

@@ -1,0 +1,75 @@
+// Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), with
+// optional AMSGrad, in PyTorch's order of float operations (see adam.h for the rule).
+#include <janus/core/autograd.h>
+#include <janus/core/optim/adam.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace janus::optim {
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, false, "Adam") {}
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
+    : Optimizer(std::move(params), options.lr_, name), options_(options), decoupled_(decoupled) {
+  JANUS_CHECK(options.beta1_ >= 0.0 && options.beta1_ < 1.0 && options.beta2_ >= 0.0 && options.beta2_ < 1.0,
+              "{}: expected betas in [0, 1) (got ({}, {}))", name, options.beta1_, options.beta2_);
+  JANUS_CHECK(options.eps_ >= 0.0, "{}: expected eps >= 0 (got {})", name, options.eps_);
+  JANUS_CHECK(options.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", name, options.weight_decay_);
+}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& options) : Adam(std::move(params), options, true, "AdamW") {}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  state_.resize(num_params());
+  const AdamOptions& o = options_;
+  const float b1 = static_cast<float>(o.beta1_), b2 = static_cast<float>(o.beta2_);
+  const float one_minus_b1 = static_cast<float>(1.0 - o.beta1_), one_minus_b2 = static_cast<float>(1.0 - o.beta2_);
+  const float eps = static_cast<float>(o.eps_);
+  for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot) {
+    JANUS_CHECK(grad.shape() == p.shape(), "{}: gradient {} does not match parameter {}", name_,
+                shape_str(grad.shape()), shape_str(p.shape()));
+    State& s = state_[slot];
+    if (s.step == 0) {
+      s.exp_avg = zeros(p.shape());
+      s.exp_avg_sq = zeros(p.shape());
+      if (o.amsgrad_) s.max_exp_avg_sq = zeros(p.shape());
+    }
+    ++s.step;
+    // Scalars in double as torch computes them in Python, then used as float.
+    const double bc1 = 1.0 - std::pow(o.beta1_, static_cast<double>(s.step));
+    const double bc2 = 1.0 - std::pow(o.beta2_, static_cast<double>(s.step));
+    const float neg_step_size = static_cast<float>(-(lr / bc1));
+    const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+    const float decay = static_cast<float>(1.0 - lr * o.weight_decay_);
+    const float l2 = static_cast<float>(o.weight_decay_);
+    const bool use_decay = o.weight_decay_ != 0.0;
+
+    const int64_t n = p.numel();
+    float* pp = p.data();
+    const float* pg = grad.data();
+    float* m = s.exp_avg.data();
+    float* v = s.exp_avg_sq.data();
+    float* vmax = o.amsgrad_ ? s.max_exp_avg_sq.data() : nullptr;
+    for (int64_t i = 0; i < n; ++i) {
+      float g = pg[i];
+      if (use_decay) {
+        if (decoupled_) pp[i] = pp[i] * decay;
+        else g = g + l2 * pp[i];
+      }
+      m[i] = m[i] * b1 + one_minus_b1 * g;
+      v[i] = v[i] * b2 + one_minus_b2 * (g * g);
+      float second = v[i];
+      if (vmax) {
+        vmax[i] = std::max(vmax[i], v[i]);
+        second = vmax[i];
+      }
+      const float denom = std::sqrt(second) / bc2_sqrt + eps;
+      pp[i] = pp[i] + neg_step_size * (m[i] / denom);
+    }
+  });
+  ++steps_;
+}
+
+}  // namespace janus::optim

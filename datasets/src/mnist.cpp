@@ -92,8 +92,9 @@ Dataset load_mnist_files(const std::string& images_path, const std::string& labe
 Dataset load_mnist(const std::string& dir, Split split) {
   detail::require_directory(dir, "mnist");
   const std::string prefix = split == Split::kTrain ? "train" : "t10k";
-  return load_mnist_files(pick_existing(dir, prefix + "-images-idx3-ubyte"),
-                          pick_existing(dir, prefix + "-labels-idx1-ubyte"));
+  const std::string images = pick_existing(dir, prefix + "-images-idx3-ubyte");
+  const std::string labels = pick_existing(dir, prefix + "-labels-idx1-ubyte");
+  return load_mnist_files(images, labels);
 }
 
 }  // namespace janus::datasets

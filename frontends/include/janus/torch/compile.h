@@ -1,0 +1,47 @@
+// torch::compile(module, example_input): traces a module into a core Graph and returns a
+// runner whose forward runs the Graph, not the module. The graph shares the module's
+// parameters and buffers (same storage), so the module's optimizer trains the compiled
+// model and train()/eval() on the runner (or the module) chooses the mode each call uses.
+//
+//   auto compiled = torch::compile(net, x);          // traced in net's current mode
+//   fmt::print("{}", compiled.graph().dump());
+//   Tensor loss = nn::CrossEntropyLoss()(compiled(x), y);  loss.backward();  opt.step();
+#pragma once
+
+#include <janus/core/graph.h>
+#include <janus/torch/nn.h>
+
+#include <memory>
+
+namespace janus::torch {
+
+class CompiledModel {
+ public:
+  CompiledModel(std::shared_ptr<nn::Module> module, Graph graph);
+
+  // Runs the graph in the module's mode (module->is_training()); random ops (dropout)
+  // draw from the default generator.
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+
+  CompiledModel& train(bool on = true);
+  CompiledModel& eval() { return train(false); }
+  bool is_training() const { return module_->is_training(); }
+
+  const Graph& graph() const { return graph_; }
+  nn::Module& module() const { return *module_; }
+  std::vector<Tensor> parameters() const { return module_->parameters(); }
+  NamedTensors named_parameters() const { return module_->named_parameters(); }
+
+ private:
+  std::shared_ptr<nn::Module> module_;
+  Graph graph_;
+};
+
+// Traces module->forward on example_input in the module's current mode, with the
+// module's named parameters and buffers (PyTorch's names, e.g. "0.weight").
+CompiledModel compile(const std::shared_ptr<nn::Module>& module, const Tensor& example_input);
+// The graph alone.
+Graph trace_module(nn::Module& module, const Tensor& example_input);
+
+}  // namespace janus::torch

@@ -1,0 +1,171 @@
+// The normalization layers: presets of core's one "normalize" op (core/ops/norm.h).
+// BatchNorm1d/2d, PerChannelNorm (the seeds' layer), InstanceNorm2d, GroupNorm, LayerNorm.
+// Each has a profile: torch (PyTorch's defaults and names) or keras (eps 1e-3, momentum 0.99
+// as the weight of the OLD value, biased moving variance, center/scale, Keras names gamma,
+// beta, moving_mean, moving_variance; a non-trainable Keras BN uses its moving statistics).
+//
+//   auto bn = std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(16));          // PyTorch
+//   auto kb = std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(16).profile(nn::NormProfile::keras));
+//   auto pc = std::make_shared<nn::PerChannelNorm>(nn::PerChannelNormOptions().unbiased(true));
+#pragma once
+
+#include <janus/core/ops/norm.h>
+#include <janus/layers/module.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace janus::nn {
+
+enum class NormProfile { torch, keras };
+
+struct BatchNormOptions {
+  explicit BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
+  // Sets every default of that framework (eps, momentum and its meaning, variance, names).
+  BatchNormOptions& profile(NormProfile p);
+  BatchNormOptions& eps(double v) { eps_ = v; return *this; }
+  // PyTorch: weight of the new batch (0.1); Keras profile: weight of the old value (0.99).
+  // std::nullopt (PyTorch momentum=None): cumulative average over num_batches_tracked.
+  BatchNormOptions& momentum(std::optional<double> v) { momentum_ = v; return *this; }
+  BatchNormOptions& affine(bool v) { center_ = scale_ = v; return *this; }
+  BatchNormOptions& center(bool v) { center_ = v; return *this; }  // bias (beta)
+  BatchNormOptions& scale(bool v) { scale_ = v; return *this; }    // weight (gamma)
+  BatchNormOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
+  BatchNormOptions& relu(bool v) { relu_ = v; return *this; }      // fused BN + ReLU
+  int64_t num_features_;
+  NormProfile profile_ = NormProfile::torch;
+  double eps_ = 1e-5;
+  std::optional<double> momentum_ = 0.1;
+  bool center_ = true, scale_ = true;
+  bool track_running_stats_ = true;
+  bool relu_ = false;
+};
+
+// Batch normalization over (N, *) per channel of (N, C, *) input.
+class BatchNorm : public Module {
+ public:
+  // `min_rank`/`max_rank`: the input ranks this variant accepts (1d: 2..3, 2d: 4).
+  BatchNorm(const BatchNormOptions& options, const char* type_name, int64_t min_rank, int64_t max_rank);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  // The op attributes this layer runs with now (depends on trainable for the keras profile).
+  NormOptions norm_options() const;
+  const BatchNormOptions& options() const { return options_; }
+
+  Tensor weight, bias;               // (C) or undefined  (Keras: gamma, beta)
+  Tensor running_mean, running_var;  // (C) or undefined  (Keras: moving_mean, moving_variance)
+  Tensor num_batches_tracked;        // () torch profile with tracking only
+
+ private:
+  BatchNormOptions options_;
+  int64_t min_rank_, max_rank_;
+};
+
+class BatchNorm1d : public BatchNorm {
+ public:
+  explicit BatchNorm1d(const BatchNormOptions& options) : BatchNorm(options, "BatchNorm1d", 2, 3) {}
+};
+class BatchNorm2d : public BatchNorm {
+ public:
+  explicit BatchNorm2d(const BatchNormOptions& options) : BatchNorm(options, "BatchNorm2d", 4, 4) {}
+};
+
+// The seeds' per-channel normalization: (x - mean) / (std + eps) per sample and channel over
+// (H, W); no parameters, no running statistics, the same in training and inference.
+struct PerChannelNormOptions {
+  PerChannelNormOptions& unbiased(bool v) { unbiased_ = v; return *this; }  // true: the PyTorch seed's x.std()
+  PerChannelNormOptions& eps(double v) { eps_ = v; return *this; }
+  bool unbiased_ = false;  // false: the Keras seed's tf.math.reduce_std
+  double eps_ = 1e-7;
+};
+
+class PerChannelNorm : public Module {
+ public:
+  explicit PerChannelNorm(const PerChannelNormOptions& options = {});
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+ private:
+  PerChannelNormOptions options_;
+};
+
+struct InstanceNormOptions {
+  explicit InstanceNormOptions(int64_t num_features) : num_features_(num_features) {}
+  InstanceNormOptions& eps(double v) { eps_ = v; return *this; }
+  InstanceNormOptions& momentum(double v) { momentum_ = v; return *this; }
+  InstanceNormOptions& affine(bool v) { affine_ = v; return *this; }
+  InstanceNormOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
+  int64_t num_features_;
+  double eps_ = 1e-5;
+  double momentum_ = 0.1;
+  bool affine_ = false;               // PyTorch's defaults differ from BatchNorm's
+  bool track_running_stats_ = false;
+};
+
+// PyTorch InstanceNorm2d: per sample and channel over (H, W), biased variance, eps inside.
+class InstanceNorm2d : public Module {
+ public:
+  explicit InstanceNorm2d(const InstanceNormOptions& options);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+
+ private:
+  InstanceNormOptions options_;
+};
+
+struct GroupNormOptions {
+  GroupNormOptions(int64_t num_groups, int64_t num_channels) : num_groups_(num_groups), num_channels_(num_channels) {}
+  GroupNormOptions& profile(NormProfile p);  // keras: eps 1e-3, names gamma/beta
+  GroupNormOptions& eps(double v) { eps_ = v; return *this; }
+  GroupNormOptions& affine(bool v) { center_ = scale_ = v; return *this; }
+  GroupNormOptions& center(bool v) { center_ = v; return *this; }
+  GroupNormOptions& scale(bool v) { scale_ = v; return *this; }
+  int64_t num_groups_, num_channels_;
+  NormProfile profile_ = NormProfile::torch;
+  double eps_ = 1e-5;
+  bool center_ = true, scale_ = true;
+};
+
+// Per sample over (C/G, H, W); G = C is instance norm, G = 1 layer norm over (C, H, W).
+class GroupNorm : public Module {
+ public:
+  explicit GroupNorm(const GroupNormOptions& options);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+  Tensor weight, bias;  // (C)
+
+ private:
+  GroupNormOptions options_;
+};
+
+struct LayerNormOptions {
+  explicit LayerNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  LayerNormOptions& profile(NormProfile p);  // keras: eps 1e-3, names gamma/beta
+  LayerNormOptions& eps(double v) { eps_ = v; return *this; }
+  LayerNormOptions& elementwise_affine(bool v) { center_ = scale_ = v; return *this; }
+  LayerNormOptions& center(bool v) { center_ = v; return *this; }
+  LayerNormOptions& scale(bool v) { scale_ = v; return *this; }
+  std::vector<int64_t> normalized_shape_;
+  NormProfile profile_ = NormProfile::torch;
+  double eps_ = 1e-5;
+  bool center_ = true, scale_ = true;
+};
+
+// Per leading index over the trailing normalized_shape axes; affine per element.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(const LayerNormOptions& options);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+
+  Tensor weight, bias;  // normalized_shape
+
+ private:
+  LayerNormOptions options_;
+};
+
+}  // namespace janus::nn

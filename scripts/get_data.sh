@@ -47,7 +47,7 @@ die() { echo "get_data.sh: error: $*" >&2; exit 1; }
 say() { echo "get_data.sh: $*"; }
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 

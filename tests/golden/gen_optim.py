@@ -4,7 +4,8 @@
 
 Optimizers: two parameters p0 (3, 4), p1 (5) and a third p2 (2) that never gets a
 gradient (it must stay unchanged); 5 steps with a fixed sequence of gradients whose scale
-varies (so that AMSGrad's running maximum matters). After each step the parameters are
+varies (so that AMSGrad's running maximum matters; its variants use a small beta2 so
+that the second moment decays within 5 steps). After each step the parameters are
 stored as "<variant>.step<k>.p<i>". The C++ test (tests/core/test_optim.cpp) feeds the
 same gradients and compares within 1e-6 (absolute and relative).
 Schedules: the lr of group 0 after construction and after each of 14 steps.
@@ -35,9 +36,9 @@ variants = {
     "sgd_weight_decay": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.8, weight_decay=0.05),
     "adam": lambda ps: torch.optim.Adam(ps, lr=0.01),
     "adam_weight_decay": lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
-    "adam_amsgrad": lambda ps: torch.optim.Adam(ps, lr=0.01, amsgrad=True),
+    "adam_amsgrad": lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.9, 0.5), amsgrad=True),
     "adamw": lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1),
-    "adamw_amsgrad": lambda ps: torch.optim.AdamW(ps, lr=0.01, amsgrad=True),
+    "adamw_amsgrad": lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.9, 0.6), amsgrad=True),
 }
 for name, make in variants.items():
     ps = [t.clone().requires_grad_() for t in init]

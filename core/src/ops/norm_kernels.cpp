@@ -159,7 +159,13 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
           sum_g += a;
           sum_gx += b * rs;
         } else {
-          lane_sum2(p.seg_len, dym, [&](int64_t i) { return dym(i) * (px[i] - mu); }, a, b);
+          // Separate loops with and without the ReLU mask, so each one vectorizes.
+          if (py)
+            lane_sum2(p.seg_len, [pd, py](int64_t i) { return py[i] > 0.0f ? pd[i] : 0.0f; },
+                      [pd, py, px, mu](int64_t i) { return (py[i] > 0.0f ? pd[i] : 0.0f) * (px[i] - mu); }, a, b);
+          else
+            lane_sum2(p.seg_len, [pd](int64_t i) { return pd[i]; },
+                      [pd, px, mu](int64_t i) { return pd[i] * (px[i] - mu); }, a, b);
           seg_dy[row * p.segs + seg] = a;
           seg_dyx[row * p.segs + seg] = b * rs;
           const double gc = (gamma && !per_elem) ? gamma[p.channel(row, seg)] : 1.0;

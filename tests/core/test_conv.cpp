@@ -111,6 +111,7 @@ TEST_CASE("conv2d gradients pass gradcheck for each variant", "[conv]") {
       {"groups 2", {2, 4, 5, 5}, {4, 2, 3, 3}, true, Conv2dOptions().groups(2).padding(1)},
       {"depthwise", {1, 3, 5, 5}, {3, 1, 3, 3}, true, Conv2dOptions().groups(3).padding(1)},
       {"1x1 direct", {1, 2, 16, 16}, {2, 2, 1, 1}, true, Conv2dOptions()},
+      {"1x1 direct groups", {1, 4, 16, 16}, {4, 2, 1, 1}, false, Conv2dOptions().groups(2)},
       {"1x1 small", {2, 3, 4, 4}, {2, 3, 1, 1}, true, Conv2dOptions()},
       {"1x1 stride 2", {1, 3, 5, 5}, {2, 3, 1, 1}, false, Conv2dOptions().stride(2)},
       {"no bias", {2, 2, 5, 5}, {3, 2, 3, 3}, false, Conv2dOptions().padding(1)},

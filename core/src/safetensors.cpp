@@ -17,7 +17,6 @@
 #include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -271,10 +270,14 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
 SafetensorsFile read_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   JANUS_CHECK(in.good(), "safetensors: cannot open '{}': {}", path, std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  JANUS_CHECK(!in.bad(), "safetensors: reading '{}' failed", path);
-  return parse_safetensors(buf.str(), path);
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  JANUS_CHECK(size >= 0, "safetensors: cannot determine the size of '{}'", path);
+  in.seekg(0, std::ios::beg);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.read(bytes.data(), size);
+  JANUS_CHECK(in.gcount() == size, "safetensors: reading '{}' failed after {} of {} bytes", path, in.gcount(), size);
+  return parse_safetensors(bytes, path);
 }
 
 NamedTensors load_safetensors(const std::string& path) { return read_safetensors(path).tensors; }

@@ -18,6 +18,7 @@
 #include <janus/layers/flatten.h>
 #include <janus/layers/linear.h>
 #include <janus/layers/module.h>
+#include <janus/layers/norm.h>
 #include <janus/layers/pool.h>
 #include <janus/layers/sequential.h>
 #include <janus/torch/functional.h>

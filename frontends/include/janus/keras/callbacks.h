@@ -1,0 +1,108 @@
+// Keras callbacks for Sequential::fit(): CSVLogger, EarlyStopping, ModelCheckpoint,
+// LearningRateScheduler. Epochs are 0-based in the hooks and in CSV files, as in Keras.
+//
+//   auto stop = std::make_shared<keras::callbacks::EarlyStopping>("val_loss");
+//   stop->patience(3).restore_best_weights(true);
+//   model.fit(x, y, keras::FitOptions().epochs(30).callbacks({stop, csv}));
+#pragma once
+
+#include <janus/core/safetensors.h>
+#include <janus/training/csv_history.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace janus::keras {
+
+class Sequential;
+using Logs = std::map<std::string, double>;  // "loss", "accuracy", "val_loss", ...
+
+namespace callbacks {
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  void set_model(Sequential* model) { model_ = model; }
+  virtual void on_train_begin() {}
+  virtual void on_epoch_begin(int epoch) {}
+  virtual void on_epoch_end(int epoch, const Logs& logs) {}
+  virtual void on_train_end() {}
+
+ protected:
+  Sequential* model_ = nullptr;
+};
+
+// Writes epoch,<sorted log keys> per epoch (Keras sorts the keys: epoch,accuracy,loss,
+// val_accuracy,val_loss), atomically after every epoch.
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string filename) : filename_(std::move(filename)) {}
+  void on_train_begin() override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+
+ private:
+  std::string filename_;
+  std::unique_ptr<training::CsvHistory> csv_;
+};
+
+// Stops when `monitor` has not improved by more than min_delta for `patience` epochs.
+// mode "auto": max for names containing "acc", min otherwise.
+class EarlyStopping : public Callback {
+ public:
+  explicit EarlyStopping(std::string monitor = "val_loss") : monitor_(std::move(monitor)) {}
+  EarlyStopping& patience(int v) { patience_ = v; return *this; }
+  EarlyStopping& min_delta(double v) { min_delta_ = v; return *this; }
+  EarlyStopping& mode(const std::string& v) { mode_ = v; return *this; }
+  EarlyStopping& restore_best_weights(bool v) { restore_best_weights_ = v; return *this; }
+  void on_train_begin() override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  // 0-based epoch at which training stopped, -1 if it did not stop early.
+  int stopped_epoch() const { return stopped_epoch_; }
+  int best_epoch() const { return best_epoch_; }
+
+ private:
+  bool better(double value, double reference) const;
+  std::string monitor_, mode_ = "auto";
+  int patience_ = 0;
+  double min_delta_ = 0.0;
+  bool restore_best_weights_ = false;
+  double best_ = 0.0;
+  int wait_ = 0, stopped_epoch_ = -1, best_epoch_ = -1;
+  NamedTensors best_weights_;
+};
+
+// Saves the model's weights (safetensors, Keras names such as "conv2d/kernel" in Keras
+// layouts) after each epoch, or only when `monitor` improved. "{epoch}" in the path is
+// replaced by the 1-based epoch number. Writes are atomic.
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss")
+      : filepath_(std::move(filepath)), monitor_(std::move(monitor)) {}
+  ModelCheckpoint& save_best_only(bool v) { save_best_only_ = v; return *this; }
+  ModelCheckpoint& mode(const std::string& v) { mode_ = v; return *this; }
+  void on_train_begin() override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  int saves() const { return saves_; }
+
+ private:
+  std::string filepath_, monitor_, mode_ = "auto";
+  bool save_best_only_ = false;
+  double best_ = 0.0;
+  bool have_best_ = false;
+  int saves_ = 0;
+};
+
+// Sets the optimizer's learning rate at each epoch begin to schedule(epoch, current lr).
+class LearningRateScheduler : public Callback {
+ public:
+  explicit LearningRateScheduler(std::function<double(int, double)> schedule) : schedule_(std::move(schedule)) {}
+  void on_epoch_begin(int epoch) override;
+
+ private:
+  std::function<double(int, double)> schedule_;
+};
+
+}  // namespace callbacks
+}  // namespace janus::keras

@@ -1,0 +1,71 @@
+// keras::layers::Layer, the base of the Keras-style layers. A layer is described with
+// Keras' argument names and defaults, then built by Sequential::add() for the shape that
+// reaches it (channels-last, without the batch axis, as Keras prints it). Building checks
+// the shape and creates the weights inside a layers-library module; calling runs on
+// janus' internal channels-first (NCHW) tensors. get_weights()/set_weights() speak Keras'
+// names and layouts ("kernel" (kh, kw, in, out), "bias", "gamma", "moving_mean", ...).
+#pragma once
+
+#include <janus/core/op.h>
+#include <janus/core/tensor.h>
+#include <janus/layers/module.h>
+
+#include <memory>
+#include <string>
+
+namespace janus::keras::layers {
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // "Conv2D" and its snake-case base name "conv2d" (Sequential numbers repeats: conv2d_1).
+  virtual std::string class_name() const = 0;
+  virtual std::string base_name() const = 0;
+  const std::string& name() const { return name_; }
+  void set_name(const std::string& name) { name_ = name; }
+
+  // Creates the weights for `input_shape` (channels-last, no batch axis) and returns the
+  // output shape; throws janus::Error naming the layer when the shape does not fit.
+  virtual Shape build(const Shape& input_shape) = 0;
+  // The computation on internal (channels-first) tensors.
+  virtual Tensor call(const Tensor& x, const RunContext& ctx) = 0;
+
+  // The layers-library module holding the weights (null for layers without any).
+  std::shared_ptr<nn::Module> module() const { return module_; }
+  // Weights in Keras' names and layouts (copies), and their inverse.
+  virtual NamedTensors get_weights() const;
+  virtual void set_weights(const NamedTensors& weights);
+
+  // Keras' layer.trainable: false freezes the weights and puts BN in inference mode.
+  // Takes effect in a model at its next compile()/fit().
+  virtual void set_trainable(bool trainable);
+  bool trainable() const { return trainable_; }
+  // Element counts as summary() prints them.
+  int64_t trainable_params() const;
+  int64_t non_trainable_params() const;
+
+  bool built() const { return built_; }
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+
+ protected:
+  // Records the shapes once build() succeeded.
+  Shape finish_build(const Shape& input_shape, const Shape& output_shape);
+  // "conv2d (Conv2D)" for messages.
+  std::string describe() const;
+  std::shared_ptr<nn::Module> module_;
+  bool trainable_ = true;
+
+ private:
+  std::string name_;
+  bool built_ = false;
+  Shape input_shape_, output_shape_;
+};
+
+// Applies a Keras activation by name ("", "linear", "relu", "sigmoid", "tanh", "softmax")
+// on an internal tensor (softmax over the channel axis 1). Throws for unknown names.
+Tensor apply_activation(const std::string& activation, const Tensor& x, const std::string& layer);
+void check_activation(const std::string& activation, const std::string& layer);
+
+}  // namespace janus::keras::layers

@@ -1,0 +1,233 @@
+// The Keras-style layers, with Keras' argument names and defaults. Required arguments go
+// to the constructor, the rest are chainable setters:
+//
+//   keras::layers::Conv2D(32, 3).padding("same").use_bias(false)
+//   keras::layers::BatchNormalization().momentum(0.9).epsilon(1e-5)
+//   keras::layers::MaxPooling2D(2)            // strides default to pool_size
+//
+// Shapes are channels-last without the batch axis, as Keras prints them: Input({32, 32, 3}).
+#pragma once
+
+#include <janus/keras/layer.h>
+
+#include <cstdint>
+#include <string>
+
+namespace janus::keras::layers {
+
+// The model's input: shape (H, W, C) for images (converted to channels-first by an
+// explicit nhwc_to_nchw node) or (features).
+class Input : public Layer {
+ public:
+  explicit Input(Shape shape) : shape_(std::move(shape)) {}
+  std::string class_name() const override { return "InputLayer"; }
+  std::string base_name() const override { return "input_layer"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  const Shape& shape() const { return shape_; }
+
+ private:
+  Shape shape_;
+};
+
+// Conv2D(filters, kernel_size, strides=1, padding="valid", use_bias=True, activation=None).
+// padding "same" is supported where it is symmetric (odd kernel, stride 1).
+class Conv2D : public Layer {
+ public:
+  Conv2D(int64_t filters, int64_t kernel_size) : filters_(filters), kernel_size_(kernel_size) {}
+  Conv2D& strides(int64_t v) { strides_ = v; return *this; }
+  Conv2D& padding(const std::string& v) { padding_ = v; return *this; }
+  Conv2D& use_bias(bool v) { use_bias_ = v; return *this; }
+  Conv2D& activation(const std::string& v) { activation_ = v; return *this; }
+  std::string class_name() const override { return "Conv2D"; }
+  std::string base_name() const override { return "conv2d"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  NamedTensors get_weights() const override;        // kernel (kh, kw, in, out), bias (out)
+  void set_weights(const NamedTensors& weights) override;
+
+ private:
+  int64_t filters_, kernel_size_, strides_ = 1;
+  std::string padding_ = "valid", activation_;
+  bool use_bias_ = true;
+};
+
+// Dense(units, activation=None, use_bias=True) on a flat (features) input.
+class Dense : public Layer {
+ public:
+  explicit Dense(int64_t units) : units_(units) {}
+  Dense& activation(const std::string& v) { activation_ = v; return *this; }
+  Dense& use_bias(bool v) { use_bias_ = v; return *this; }
+  std::string class_name() const override { return "Dense"; }
+  std::string base_name() const override { return "dense"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  NamedTensors get_weights() const override;        // kernel (in, out), bias (out)
+  void set_weights(const NamedTensors& weights) override;
+
+ private:
+  int64_t units_;
+  std::string activation_;
+  bool use_bias_ = true;
+};
+
+// BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True):
+// Keras' conventions (momentum is the weight of the OLD value, biased moving variance).
+// Weights gamma, beta, moving_mean, moving_variance: 4C, of which 2C non-trainable.
+class BatchNormalization : public Layer {
+ public:
+  BatchNormalization() = default;
+  BatchNormalization& axis(int64_t v) { axis_ = v; return *this; }
+  BatchNormalization& momentum(double v) { momentum_ = v; return *this; }
+  BatchNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  BatchNormalization& center(bool v) { center_ = v; return *this; }
+  BatchNormalization& scale(bool v) { scale_ = v; return *this; }
+  std::string class_name() const override { return "BatchNormalization"; }
+  std::string base_name() const override { return "batch_normalization"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  NamedTensors get_weights() const override;
+  void set_weights(const NamedTensors& weights) override;
+
+ private:
+  int64_t axis_ = -1;
+  double momentum_ = 0.99, epsilon_ = 1e-3;
+  bool center_ = true, scale_ = true;
+};
+
+// GroupNormalization(groups=32, epsilon=1e-3); groups=-1 is instance normalization.
+class GroupNormalization : public Layer {
+ public:
+  explicit GroupNormalization(int64_t groups = 32) : groups_(groups) {}
+  GroupNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  GroupNormalization& center(bool v) { center_ = v; return *this; }
+  GroupNormalization& scale(bool v) { scale_ = v; return *this; }
+  std::string class_name() const override { return "GroupNormalization"; }
+  std::string base_name() const override { return "group_normalization"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  NamedTensors get_weights() const override;
+  void set_weights(const NamedTensors& weights) override;
+
+ protected:
+  int64_t groups_;
+  double epsilon_ = 1e-3;
+  bool center_ = true, scale_ = true;
+};
+
+// Per-channel normalization (per sample and channel over H, W, eps inside the square
+// root, affine gamma/beta): Keras' GroupNormalization(groups=-1) under its own name.
+class PerChannelNormalization : public GroupNormalization {
+ public:
+  PerChannelNormalization() : GroupNormalization(-1) {}
+  PerChannelNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  std::string class_name() const override { return "PerChannelNormalization"; }
+  std::string base_name() const override { return "per_channel_normalization"; }
+};
+
+// LayerNormalization(axis=-1, epsilon=1e-3): per position over the channel (last) axis.
+// Inside, images are permuted to channels-last around it (explicit permute nodes).
+class LayerNormalization : public Layer {
+ public:
+  LayerNormalization() = default;
+  LayerNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  LayerNormalization& center(bool v) { center_ = v; return *this; }
+  LayerNormalization& scale(bool v) { scale_ = v; return *this; }
+  std::string class_name() const override { return "LayerNormalization"; }
+  std::string base_name() const override { return "layer_normalization"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  NamedTensors get_weights() const override;
+  void set_weights(const NamedTensors& weights) override;
+
+ private:
+  double epsilon_ = 1e-3;
+  bool center_ = true, scale_ = true;
+};
+
+// MaxPooling2D(pool_size=2, strides=None -> pool_size, padding="valid") and the average
+// version. padding "same" is accepted where it needs no padding (sizes divisible).
+class Pooling2D : public Layer {
+ public:
+  Pooling2D(int64_t pool_size, bool max) : pool_size_(pool_size), max_(max) {}
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+
+ protected:
+  int64_t pool_size_, strides_ = 0;
+  std::string padding_ = "valid";
+  bool max_;
+};
+
+class MaxPooling2D : public Pooling2D {
+ public:
+  explicit MaxPooling2D(int64_t pool_size = 2) : Pooling2D(pool_size, true) {}
+  MaxPooling2D& strides(int64_t v) { strides_ = v; return *this; }
+  MaxPooling2D& padding(const std::string& v) { padding_ = v; return *this; }
+  std::string class_name() const override { return "MaxPooling2D"; }
+  std::string base_name() const override { return "max_pooling2d"; }
+};
+
+class AveragePooling2D : public Pooling2D {
+ public:
+  explicit AveragePooling2D(int64_t pool_size = 2) : Pooling2D(pool_size, false) {}
+  AveragePooling2D& strides(int64_t v) { strides_ = v; return *this; }
+  AveragePooling2D& padding(const std::string& v) { padding_ = v; return *this; }
+  std::string class_name() const override { return "AveragePooling2D"; }
+  std::string base_name() const override { return "average_pooling2d"; }
+};
+
+// (H, W, C) -> (C).
+class GlobalAveragePooling2D : public Layer {
+ public:
+  std::string class_name() const override { return "GlobalAveragePooling2D"; }
+  std::string base_name() const override { return "global_average_pooling2d"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+};
+
+// Flatten in Keras' (channels-last) order: an image is permuted NCHW -> NHWC by an explicit
+// permute node before the reshape, so that a Dense kernel means what it means in Keras.
+class Flatten : public Layer {
+ public:
+  std::string class_name() const override { return "Flatten"; }
+  std::string base_name() const override { return "flatten"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+};
+
+// Dropout(rate): active in fit(), identity in evaluate()/predict().
+class Dropout : public Layer {
+ public:
+  explicit Dropout(double rate) : rate_(rate) {}
+  std::string class_name() const override { return "Dropout"; }
+  std::string base_name() const override { return "dropout"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+
+ private:
+  double rate_;
+};
+
+// Activation("relu"), and ReLU().
+class Activation : public Layer {
+ public:
+  explicit Activation(std::string activation) : activation_(std::move(activation)) {}
+  std::string class_name() const override { return "Activation"; }
+  std::string base_name() const override { return "activation"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+
+ private:
+  std::string activation_;
+};
+
+class ReLU : public Layer {
+ public:
+  std::string class_name() const override { return "ReLU"; }
+  std::string base_name() const override { return "re_lu"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+};
+
+}  // namespace janus::keras::layers

@@ -1,0 +1,153 @@
+// keras::Sequential: a Keras-style model. Layers are added with add() or listed at
+// construction; each is built (and its shape checked) when it is added, after an Input.
+// compile() traces the model into a core Graph (the same Graph IR the torch frontend
+// produces); fit(), evaluate() and predict() run that Graph.
+//
+//   using namespace janus::keras;
+//   Sequential model({layers::Input({32, 32, 3}),
+//                     layers::Conv2D(32, 3).padding("same").use_bias(false),
+//                     layers::BatchNormalization(), layers::ReLU(), layers::MaxPooling2D(2),
+//                     layers::Flatten(), layers::Dense(10)});
+//   model.compile(optimizers::SGD(0.01).momentum(0.9),
+//                 Loss("sparse_categorical_crossentropy").from_logits(true), {"accuracy"});
+//   History h = model.fit(x_train, y_train, FitOptions().epochs(30).validation_data(x_val, y_val));
+//   model.summary();
+#pragma once
+
+#include <janus/core/graph.h>
+#include <janus/core/optim/optimizer.h>
+#include <janus/keras/callbacks.h>
+#include <janus/keras/layers.h>
+#include <janus/keras/optimizers.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace janus::keras {
+
+// A layer handed to Sequential: a layer value (copied) or a shared handle (kept, so the
+// caller can later flip its trainable flag).
+class LayerRef {
+ public:
+  template <typename L, typename = std::enable_if_t<std::is_base_of_v<layers::Layer, std::decay_t<L>>>>
+  LayerRef(const L& layer) : ptr_(std::make_shared<std::decay_t<L>>(layer)) {}  // NOLINT: implicit
+  template <typename L, typename = std::enable_if_t<std::is_base_of_v<layers::Layer, L>>>
+  LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}  // NOLINT: implicit
+  const std::shared_ptr<layers::Layer>& get() const { return ptr_; }
+
+ private:
+  std::shared_ptr<layers::Layer> ptr_;
+};
+
+// "sparse_categorical_crossentropy" (from_logits default false, as in Keras: the output
+// is then taken to be probabilities) or "mse".
+struct Loss {
+  Loss(const char* name) : name_(name) {}         // NOLINT: implicit, model.compile(opt, "mse")
+  Loss(std::string name) : name_(std::move(name)) {}  // NOLINT
+  Loss& from_logits(bool v) { from_logits_ = v; return *this; }
+  std::string name_;
+  bool from_logits_ = false;
+};
+
+struct FitOptions {
+  FitOptions& epochs(int v) { epochs_ = v; return *this; }
+  FitOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
+  FitOptions& validation_data(const Tensor& x, const Tensor& y) { val_x_ = x; val_y_ = y; return *this; }
+  FitOptions& shuffle(bool v) { shuffle_ = v; return *this; }
+  FitOptions& callbacks(std::vector<std::shared_ptr<callbacks::Callback>> v) { callbacks_ = std::move(v); return *this; }
+  // 0 silent, 1 progress bar (updated in place), 2 one line per epoch.
+  FitOptions& verbose(int v) { verbose_ = v; return *this; }
+  FitOptions& seed(uint64_t v) { seed_ = v; return *this; }  // shuffling and dropout
+  int epochs_ = 1;
+  int64_t batch_size_ = 32;
+  Tensor val_x_, val_y_;
+  bool shuffle_ = true;
+  std::vector<std::shared_ptr<callbacks::Callback>> callbacks_;
+  int verbose_ = 1;
+  uint64_t seed_ = 0;
+};
+
+// History.history: per-epoch values of every logged quantity.
+struct History {
+  std::map<std::string, std::vector<double>> history;
+  std::vector<int> epoch;  // 0-based
+};
+
+class Sequential {
+ public:
+  explicit Sequential(std::string name = "sequential");
+  Sequential(std::initializer_list<LayerRef> layers, std::string name = "sequential");
+
+  // Builds the layer for the current output shape; the first layer must be an Input.
+  // Throws janus::Error naming the layer and both shapes when it does not fit.
+  Sequential& add(const LayerRef& layer);
+
+  const std::vector<std::shared_ptr<layers::Layer>>& layers() const { return layers_; }
+  std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;
+  const std::string& name() const { return name_; }
+  // Keras shapes without the batch axis.
+  const Shape& input_shape() const;
+  const Shape& output_shape() const;
+
+  void compile(const optimizers::Optimizer& optimizer, const Loss& loss,
+               const std::vector<std::string>& metrics = {});
+  void compile(const std::string& optimizer, const Loss& loss, const std::vector<std::string>& metrics = {});
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  // x (N, H, W, C) or (N, features); y (N) class indices as floats (sparse CE) or the
+  // output's shape (mse).
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // Loss and metrics in inference mode: {"loss": ..., "accuracy": ...}.
+  Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
+  Tensor predict(const Tensor& x, int64_t batch_size = 32);
+  // One call of the model (inference unless training), through the graph.
+  Tensor operator()(const Tensor& x, bool training = false);
+
+  // The traced graph (traced at compile(); traced again when trainable flags changed).
+  const Graph& graph();
+  // The internal (channels-first) module tree: children named by layer name.
+  nn::Module& module() const { return *root_; }
+
+  // Weights in Keras names and layouts: "conv2d/kernel" (kh, kw, in, out), ...
+  NamedTensors get_weights() const;
+  void set_weights(const NamedTensors& weights);
+  void save_weights(const std::string& path) const;  // safetensors, atomic
+  void load_weights(const std::string& path);
+
+  // Keras' table: Layer (type) | Output Shape | Param #, then the totals.
+  std::string summary_string() const;
+  void summary(std::ostream& os = std::cout) const;
+  int64_t count_params() const;
+
+  optim::Optimizer& optimizer();
+  bool stop_training = false;  // set by callbacks (EarlyStopping)
+  // Where fit() prints its progress (default std::cout).
+  void set_output(std::ostream* os) { out_ = os; }
+
+ private:
+  Tensor forward_layers(const Tensor& x, const RunContext& ctx);
+  std::string trainable_signature() const;
+  void ensure_graph();
+  void check_targets(const Tensor& x, const Tensor& y, const char* who) const;
+  Tensor compute_loss(const Tensor& out, const Tensor& y) const;
+  Logs run_epoch_metrics(const Tensor& x, const Tensor& y, int64_t batch_size);
+
+  std::string name_;
+  std::vector<std::shared_ptr<layers::Layer>> layers_;
+  std::map<std::string, int> name_counts_;
+  std::shared_ptr<nn::Module> root_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  Loss loss_{"sparse_categorical_crossentropy"};
+  std::vector<std::string> metrics_;
+  Graph graph_;
+  std::string graph_signature_;
+  bool has_graph_ = false;
+  std::ostream* out_ = &std::cout;
+};
+
+}  // namespace janus::keras

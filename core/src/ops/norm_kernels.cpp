@@ -8,55 +8,101 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace janus::norm_detail {
 
 namespace {
 
-constexpr int kLanes = 8;        // float lanes the compiler turns into one SIMD register
 constexpr int64_t kFlush = 2048;  // elements summed in float lanes before going into double
 
-// sum_{i<n} f(i): 8 float lanes (vectorizable) flushed into a double every kFlush elements,
-// so long rows keep double-precision accuracy without scalar double loops.
-template <typename F>
-double lane_sum(int64_t n, F f) {
+// Eight float lanes as one value (GCC/Clang vector extension): one AVX register, or two
+// SSE registers without -march=native. Sums run in these lanes and are flushed into
+// double accumulators every kFlush elements, so long rows keep double accuracy.
+typedef float V8 __attribute__((vector_size(32)));
+typedef int V8i __attribute__((vector_size(32)));
+
+inline V8 load8(const float* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline double hsum(V8 v) {
+  double s = 0.0;
+  for (int l = 0; l < 8; ++l) s += v[l];
+  return s;
+}
+// v where mask_src > 0, else 0 (the ReLU mask), without branches.
+inline V8 relu_mask(V8 v, V8 mask_src) {
+  const V8i keep = mask_src > V8{};
+  return reinterpret_cast<V8>(reinterpret_cast<V8i>(v) & keep);
+}
+
+// sum p[i].
+double seg_sum(const float* p, int64_t n) {
   double total = 0.0;
-  int64_t i = 0;
-  while (i < n) {
-    const int64_t end = std::min(n, i + kFlush);
-    float acc[kLanes] = {};
-    for (; i + kLanes <= end; i += kLanes)
-      for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
-    for (; i < end; ++i) acc[0] += f(i);
-    for (int l = 0; l < kLanes; ++l) total += acc[l];
+  for (int64_t b = 0; b < n; b += kFlush) {
+    const int64_t e = std::min(n, b + kFlush);
+    V8 acc{};
+    int64_t i = b;
+    for (; i + 8 <= e; i += 8) acc += load8(p + i);
+    total += hsum(acc);
+    for (; i < e; ++i) total += p[i];
   }
   return total;
 }
 
-// Two sums at once: (sum f(i), sum g(i)), same scheme.
-template <typename F, typename G>
-void lane_sum2(int64_t n, F f, G g, double& out_f, double& out_g) {
-  double tf = 0.0, tg = 0.0;
-  int64_t i = 0;
-  while (i < n) {
-    const int64_t end = std::min(n, i + kFlush);
-    float af[kLanes] = {}, ag[kLanes] = {};
-    for (; i + kLanes <= end; i += kLanes)
-      for (int l = 0; l < kLanes; ++l) {
-        af[l] += f(i + l);
-        ag[l] += g(i + l);
-      }
-    for (; i < end; ++i) {
-      af[0] += f(i);
-      ag[0] += g(i);
+// sq = sum (p[i] - mu)^2, lin = sum (p[i] - mu).
+void seg_dev_sums(const float* p, int64_t n, float mu, double& sq, double& lin) {
+  sq = lin = 0.0;
+  for (int64_t b = 0; b < n; b += kFlush) {
+    const int64_t e = std::min(n, b + kFlush);
+    V8 a{}, l{};
+    int64_t i = b;
+    for (; i + 8 <= e; i += 8) {
+      const V8 d = load8(p + i) - mu;
+      a += d * d;
+      l += d;
     }
-    for (int l = 0; l < kLanes; ++l) {
-      tf += af[l];
-      tg += ag[l];
+    sq += hsum(a);
+    lin += hsum(l);
+    for (; i < e; ++i) {
+      const double d = p[i] - mu;
+      sq += d * d;
+      lin += d;
     }
   }
-  out_f = tf;
-  out_g = tg;
+}
+
+// sdy = sum d, sdx = sum d * (x - mu), with d = dy masked by y > 0 when y is given (ReLU).
+void seg_grad_sums(const float* dy, const float* x, const float* y, int64_t n, float mu, double& sdy,
+                   double& sdx) {
+  sdy = sdx = 0.0;
+  for (int64_t b = 0; b < n; b += kFlush) {
+    const int64_t e = std::min(n, b + kFlush);
+    V8 a{}, c{};
+    int64_t i = b;
+    if (y) {
+      for (; i + 8 <= e; i += 8) {
+        const V8 d = relu_mask(load8(dy + i), load8(y + i));
+        a += d;
+        c += d * (load8(x + i) - mu);
+      }
+    } else {
+      for (; i + 8 <= e; i += 8) {
+        const V8 d = load8(dy + i);
+        a += d;
+        c += d * (load8(x + i) - mu);
+      }
+    }
+    sdy += hsum(a);
+    sdx += hsum(c);
+    for (; i < e; ++i) {
+      const double d = (y && !(y[i] > 0.0f)) ? 0.0 : dy[i];
+      sdy += d;
+      sdx += d * (x[i] - mu);
+    }
+  }
 }
 
 int64_t row_grain(const NormPlan& p) { return std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, p.count())); }
@@ -72,7 +118,7 @@ void row_moments(const float* x, const NormPlan& p, std::vector<double>& mean, s
       double s = 0.0;
       for (int64_t seg = 0; seg < p.segs; ++seg) {
         const float* px = x + p.offset(row, seg);
-        s += lane_sum(p.seg_len, [px](int64_t i) { return px[i]; });
+        s += seg_sum(px, p.seg_len);
       }
       const double mu = s / m;
       // Second pass around the mean: no catastrophic cancellation (unlike E[x^2] - E[x]^2).
@@ -81,8 +127,7 @@ void row_moments(const float* x, const NormPlan& p, std::vector<double>& mean, s
       for (int64_t seg = 0; seg < p.segs; ++seg) {
         const float* px = x + p.offset(row, seg);
         double a = 0.0, b = 0.0;
-        lane_sum2(p.seg_len, [px, muf](int64_t i) { const float d = px[i] - muf; return d * d; },
-                  [px, muf](int64_t i) { return px[i] - muf; }, a, b);
+        seg_dev_sums(px, p.seg_len, muf, a, b);
         ss += a;
         sd += b;
       }
@@ -114,10 +159,15 @@ void norm_apply(float* y, const float* x, const float* mean, const float* r, con
           const int64_t ch = p.channel(row, seg);
           const float scale = rs * (gamma ? gamma[ch] : 1.0f);
           const float shift = (beta ? beta[ch] : 0.0f) - mu * scale;
-          for (int64_t i = 0; i < len; ++i) py[i] = px[i] * scale + shift;
+          if (relu) {
+            for (int64_t i = 0; i < len; ++i) py[i] = std::max(px[i] * scale + shift, 0.0f);
+          } else {
+            for (int64_t i = 0; i < len; ++i) py[i] = px[i] * scale + shift;
+          }
+          continue;
         }
         if (relu)
-          for (int64_t i = 0; i < len; ++i) py[i] = py[i] > 0.0f ? py[i] : 0.0f;
+          for (int64_t i = 0; i < len; ++i) py[i] = std::max(py[i], 0.0f);
       }
     }
   });
@@ -151,21 +201,18 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
       for (int64_t seg = 0; seg < p.segs; ++seg) {
         const int64_t off = p.offset(row, seg);
         const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
-        auto dym = [pd, py](int64_t i) { return py ? (py[i] > 0.0f ? pd[i] : 0.0f) : pd[i]; };
         double a = 0.0, b = 0.0;
         if (per_elem && gamma) {
-          lane_sum2(p.seg_len, [&](int64_t i) { return dym(i) * gamma[i]; },
-                    [&](int64_t i) { return dym(i) * gamma[i] * (px[i] - mu); }, a, b);
+          // Layer norm: gamma varies along the row, so sum g = dy * gamma directly.
+          for (int64_t i = 0; i < p.seg_len; ++i) {
+            const double d = (py && !(py[i] > 0.0f)) ? 0.0 : pd[i] * gamma[i];
+            a += d;
+            b += d * (px[i] - mu);
+          }
           sum_g += a;
           sum_gx += b * rs;
         } else {
-          // Separate loops with and without the ReLU mask, so each one vectorizes.
-          if (py)
-            lane_sum2(p.seg_len, [pd, py](int64_t i) { return py[i] > 0.0f ? pd[i] : 0.0f; },
-                      [pd, py, px, mu](int64_t i) { return (py[i] > 0.0f ? pd[i] : 0.0f) * (px[i] - mu); }, a, b);
-          else
-            lane_sum2(p.seg_len, [pd](int64_t i) { return pd[i]; },
-                      [pd, px, mu](int64_t i) { return pd[i] * (px[i] - mu); }, a, b);
+          seg_grad_sums(pd, px, py, p.seg_len, mu, a, b);
           seg_dy[row * p.segs + seg] = a;
           seg_dyx[row * p.segs + seg] = b * rs;
           const double gc = (gamma && !per_elem) ? gamma[p.channel(row, seg)] : 1.0;

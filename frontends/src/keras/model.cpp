@@ -31,8 +31,9 @@ Sequential& Sequential::add(const LayerRef& ref) {
                               : "Sequential.add: Input may only be the first layer (got a second one: {})",
               layer->class_name());
   // Keras' automatic names: conv2d, conv2d_1, ...
-  if (layer->name().empty()) {
-    const int n = name_counts_[layer->base_name()]++;
+  const bool auto_named = layer->name().empty();
+  if (auto_named) {
+    const int n = name_counts_[layer->base_name()];
     layer->set_name(n == 0 ? layer->base_name() : fmt::format("{}_{}", layer->base_name(), n));
   }
   JANUS_CHECK(!get_layer(layer->name()), "Sequential.add: a layer named \"{}\" already exists", layer->name());
@@ -40,9 +41,12 @@ Sequential& Sequential::add(const LayerRef& ref) {
   try {
     layer->build(in);
   } catch (const Error& e) {
-    JANUS_FAIL("Sequential.add: layer \"{}\" ({}) cannot follow \"{}\" with output shape {}: {}", layer->name(),
+    const std::string name = layer->name();
+    if (auto_named) layer->set_name("");  // a failed add leaves no trace
+    JANUS_FAIL("Sequential.add: layer \"{}\" ({}) cannot follow \"{}\" with output shape {}: {}", name,
                layer->class_name(), layers_.empty() ? "" : layers_.back()->name(), keras_shape(in), e.what());
   }
+  if (auto_named) ++name_counts_[layer->base_name()];
   if (layer->module()) root_->register_module(layer->name(), layer->module());
   layers_.push_back(layer);
   has_graph_ = false;

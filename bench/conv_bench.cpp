@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   }
   janus::set_num_threads(threads);
   const double peak = std::max(sgemm_gflops(1024), sgemm_gflops(2048));
-  fmt::print("janus conv_bench: threads={} batch={} reps={}\n", threads, batch, reps);
+  fmt::print("janus conv_bench: threads={} batch={} reps={} (best of reps)\n", threads, batch, reps);
   fmt::print("SGEMM peak (square 1024/2048, best): {:.1f} GFLOP/s\n\n", peak);
   fmt::print("{:<22} {:>9} {:>9} {:>9} {:>10} {:>8}\n", "layer", "fwd ms", "bwd ms", "total ms",
              "GFLOP/s", "of peak");
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     janus::Tensor w = janus::normal({l.c_out, l.c_in, 3, 3}, 0.0f, 0.1f, &gen).requires_grad_();
     janus::Tensor dy = janus::randn({batch, l.c_out, l.hw, l.hw}, &gen);
     const auto opts = janus::Conv2dOptions().padding(1);
-    double fwd = 0.0, bwd = 0.0;
+    double fwd = 1e30, bwd = 1e30;  // best of reps: robust to other work on the machine
     for (int r = 0; r < reps + 2; ++r) {  // the first two are warm-up
       x.zero_grad();
       w.zero_grad();
@@ -85,9 +85,8 @@ int main(int argc, char** argv) {
       t0 = std::chrono::steady_clock::now();
       y.backward(dy);
       const double tb = seconds_since(t0);
-      if (r >= 2) fwd += tf, bwd += tb;
+      if (r >= 2) fwd = std::min(fwd, tf), bwd = std::min(bwd, tb);
     }
-    fwd /= reps, bwd /= reps;
     const double flops = 3 * 2.0 * double(l.c_out) * double(batch * l.hw * l.hw) * double(l.c_in * 9);
     const double gflops = flops / (fwd + bwd) / 1e9;
     fmt::print("{:<22} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>7.1f}%\n",

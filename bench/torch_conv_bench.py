@@ -20,14 +20,14 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    print(f"torch {torch.__version__} conv bench: threads={a.threads} batch={a.batch} reps={a.reps}")
+    print(f"torch {torch.__version__} conv bench: threads={a.threads} batch={a.batch} reps={a.reps} (best of reps)")
     print(f"{'layer':<22} {'fwd ms':>9} {'bwd ms':>9} {'total ms':>9} {'GFLOP/s':>10}")
     all_flops = all_fwd = all_bwd = 0.0
     for cin, cout, hw in LAYERS:
         x = torch.randn(a.batch, cin, hw, hw, requires_grad=True)
         w = (torch.randn(cout, cin, 3, 3) * 0.1).requires_grad_()
         dy = torch.randn(a.batch, cout, hw, hw)
-        fwd = bwd = 0.0
+        fwd = bwd = float("inf")  # best of reps: robust to other work on the machine
         for r in range(a.reps + 2):  # the first two are warm-up
             x.grad = None
             w.grad = None
@@ -37,10 +37,8 @@ def main():
             y.backward(dy)
             t2 = time.perf_counter()
             if r >= 2:
-                fwd += t1 - t0
-                bwd += t2 - t1
-        fwd /= a.reps
-        bwd /= a.reps
+                fwd = min(fwd, t1 - t0)
+                bwd = min(bwd, t2 - t1)
         flops = 3 * 2.0 * cout * (a.batch * hw * hw) * (cin * 9)
         print(f"{f'{cin}->{cout} @{hw}x{hw}':<22} {fwd * 1e3:>9.2f} {bwd * 1e3:>9.2f} {(fwd + bwd) * 1e3:>9.2f} "
               f"{flops / (fwd + bwd) / 1e9:>10.1f}")

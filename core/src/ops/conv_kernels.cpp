@@ -72,18 +72,19 @@ void im2col(float* cols, const float* x, int64_t n0, int64_t b, const Plan& p) {
         float* dst = cols + r * ld + nl * p.ohw;
         for (int64_t oh = 0; oh < p.oh; ++oh, dst += p.ow) {
           const int64_t ih = oh * g.stride + row_off;
+          // Rows are short (often 8 to 32 floats): plain loops beat memcpy/memset calls.
           if (ih < 0 || ih >= g.h) {
-            std::memset(dst, 0, sizeof(float) * p.ow);
+            for (int64_t o = 0; o < p.ow; ++o) dst[o] = 0.0f;
             continue;
           }
           const float* line = src + ih * g.w + col_off;
-          std::fill(dst, dst + lo, 0.0f);
+          for (int64_t o = 0; o < lo; ++o) dst[o] = 0.0f;
           if (g.stride == 1) {
-            std::memcpy(dst + lo, line + lo, sizeof(float) * (hi - lo));
+            for (int64_t o = lo; o < hi; ++o) dst[o] = line[o];
           } else {
             for (int64_t o = lo; o < hi; ++o) dst[o] = line[o * g.stride];
           }
-          std::fill(dst + hi, dst + p.ow, 0.0f);
+          for (int64_t o = hi; o < p.ow; ++o) dst[o] = 0.0f;
         }
       }
     }

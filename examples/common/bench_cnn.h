@@ -1,0 +1,36 @@
+// The benchmark CNN of shared/reference/torch_cifar_bench.py with a chosen normalization:
+//   [conv3x3(no bias) -> norm -> relu] x2 -> maxpool2 -> [.. 64 ..] x2 -> maxpool2
+//   -> conv 128 -> norm -> relu -> maxpool2 -> flatten -> linear(2048, 10)
+// Norm kinds: bn (BatchNorm2d), pcn (per-channel norm = InstanceNorm2d with affine, as the
+// reference script), in (InstanceNorm2d without affine), gn (GroupNorm, 8 groups),
+// ln (GroupNorm with 1 group = layer norm over (C, H, W), per-channel affine),
+// none (identity, and the convolutions get a bias, as in the reference).
+#pragma once
+#include <janus/core/random.h>
+#include <janus/layers/sequential.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace janus::examples {
+
+// Throws janus::Error listing the valid kinds.
+void check_norm_kind(const std::string& kind);
+const std::vector<std::string>& norm_kinds();
+// "BatchNorm", "per-channel norm (InstanceNorm, affine)", ...
+std::string norm_description(const std::string& kind);
+
+// A normalization layer of `kind` for `channels` channels (nn::Identity-like for "none").
+std::shared_ptr<nn::Module> make_norm_layer(const std::string& kind, int64_t channels);
+
+// The benchmark CNN; weights drawn from `gen` with PyTorch's default init. `width`
+// multiplies the channel counts (1 = 32/64/128 as the reference). in_channels 3, 32x32.
+std::shared_ptr<nn::Sequential> make_bench_cnn(const std::string& kind, Generator& gen, int64_t num_classes = 10);
+
+// Copies the convolution and linear weights (and the linear bias) of `src` into `dst`, so
+// that nets differing only in their normalization start from the same weights. Parameters
+// named alike with equal shapes are copied; norm-layer affine parameters are left as made.
+void copy_shared_weights(const nn::Module& src, nn::Module& dst);
+
+}  // namespace janus::examples

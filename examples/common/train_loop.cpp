@@ -1,0 +1,76 @@
+// train_epoch / evaluate: the reference recipe's inner loops.
+#include "common/train_loop.h"
+
+#include <janus/core/autograd.h>
+#include <janus/core/ops/nn.h>
+#include <janus/training/metrics.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace janus::examples {
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+EpochStats train_epoch(nn::Module& net, datasets::DataLoader& loader, int64_t epoch, optim::Optimizer& opt,
+                       optim::LRScheduler* sched, int64_t& global_step, const StepHook& after_step,
+                       const ProgressHook& progress) {
+  net.train();
+  EpochStats s;
+  const double t0 = now_seconds();
+  const double wait0 = loader.wait_seconds();
+  training::RunningMean loss_mean;
+  int64_t hits = 0;
+  const int64_t batches = loader.num_batches();
+  for (const datasets::Batch& b : loader.epoch(epoch)) {
+    Tensor logits = net(b.images);
+    Tensor loss = cross_entropy(logits, b.labels);
+    const double l = loss.item();
+    JANUS_CHECK(std::isfinite(l), "training diverged: loss is {} at epoch {} step {} (try a lower --lr)", l, epoch + 1,
+                global_step + 1);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    if (sched) sched->step();
+    ++global_step;
+    const int64_t n = b.labels.numel();
+    loss_mean.add(l, static_cast<double>(n));
+    hits += training::count_correct(logits, b.labels);
+    s.images += n;
+    if (after_step) after_step(global_step, b.images);
+    if (progress) progress(b.index, batches, loss_mean.value(), static_cast<double>(hits) / s.images);
+  }
+  s.loss = loss_mean.value();
+  s.acc = s.images ? static_cast<double>(hits) / s.images : 0.0;
+  s.seconds = now_seconds() - t0;
+  s.data_wait_seconds = loader.wait_seconds() - wait0;
+  return s;
+}
+
+EpochStats evaluate(nn::Module& net, datasets::DataLoader& loader) {
+  const bool was_training = net.is_training();
+  net.eval();
+  NoGradGuard no_grad;
+  EpochStats s;
+  const double t0 = now_seconds();
+  double loss_sum = 0;
+  int64_t hits = 0;
+  for (const datasets::Batch& b : loader.epoch(0)) {
+    Tensor logits = net(b.images);
+    const int64_t n = b.labels.numel();
+    loss_sum += cross_entropy(logits, b.labels).item() * static_cast<double>(n);
+    hits += training::count_correct(logits, b.labels);
+    s.images += n;
+  }
+  net.train(was_training);
+  s.loss = s.images ? loss_sum / s.images : 0.0;
+  s.acc = s.images ? static_cast<double>(hits) / s.images : 0.0;
+  s.seconds = now_seconds() - t0;
+  return s;
+}
+
+}  // namespace janus::examples

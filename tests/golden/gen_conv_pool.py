@@ -25,10 +25,10 @@ CONV_CASES = {
     "conv_stride2": ((2, 3, 7, 7), (4, 3, 3, 3), True, 2, 1, 1, 1),
     "conv_pad2": ((1, 3, 6, 6), (5, 3, 3, 3), True, 1, 2, 1, 1),
     "conv_dil2": ((1, 2, 9, 9), (3, 2, 3, 3), True, 1, 1, 2, 1),
-    "conv_groups": ((2, 4, 6, 6), (6, 2, 3, 3), True, 1, 1, 1, 2),
-    "conv_1x1": ((1, 3, 16, 16), (2, 3, 1, 1), True, 1, 0, 1, 1),
+    "conv_groups": ((1, 4, 6, 6), (6, 2, 3, 3), True, 1, 1, 1, 2),
+    "conv_1x1": ((1, 2, 16, 16), (2, 2, 1, 1), True, 1, 0, 1, 1),
     "conv_1x1_s2": ((2, 4, 5, 5), (3, 4, 1, 1), False, 2, 0, 1, 1),
-    "conv_nobias": ((3, 2, 6, 6), (4, 2, 3, 3), False, 1, 1, 1, 1),
+    "conv_nobias": ((2, 2, 5, 5), (4, 2, 3, 3), False, 1, 1, 1, 1),
     "conv_rect": ((2, 2, 6, 8), (3, 2, 2, 3), True, 1, 1, 1, 1),
 }
 
@@ -52,8 +52,8 @@ POOL_CASES = {
     "max_k3s2p1": ("max", (2, 3, 7, 7), 3, 2, 1, True, False),
     "max_k2_ties": ("max", (2, 2, 6, 6), 2, 2, 0, True, True),
     "max_k3s1p1_ties": ("max", (1, 2, 5, 5), 3, 1, 1, True, True),
-    "avg_k3s2p1": ("avg", (2, 3, 7, 7), 3, 2, 1, True, False),
-    "avg_k3s2p1_nopad": ("avg", (2, 3, 7, 7), 3, 2, 1, False, False),
+    "avg_k3s2p1": ("avg", (1, 3, 7, 7), 3, 2, 1, True, False),
+    "avg_k3s2p1_nopad": ("avg", (1, 3, 7, 7), 3, 2, 1, False, False),
     "avg_k2": ("avg", (2, 2, 6, 6), 2, 2, 0, True, False),
 }
 
@@ -71,7 +71,7 @@ for name, (kind, xs, k, s, p, cip, ties) in POOL_CASES.items():
     for key, v in (("kernel", k), ("stride", s), ("padding", p), ("count_include_pad", cip)):
         out.value(f"{name}.{key}", v)
 
-ADAPTIVE_CASES = {"adaptive_7x9_to_3x4": ((2, 3, 7, 9), (3, 4)), "adaptive_5x5_to_5x5": ((1, 2, 5, 5), (5, 5)),
+ADAPTIVE_CASES = {"adaptive_7x9_to_3x4": ((1, 3, 7, 9), (3, 4)), "adaptive_5x5_to_5x5": ((1, 2, 5, 5), (5, 5)),
                   "adaptive_global": ((2, 3, 5, 6), (1, 1)), "adaptive_4x4_to_6x3": ((1, 2, 4, 4), (6, 3))}
 for name, (xs, (oh, ow)) in ADAPTIVE_CASES.items():
     x = q(torch.randn(xs)).requires_grad_()

@@ -1,5 +1,6 @@
 // Pooling on NCHW input: max and average with kernel, stride (default: the kernel) and
-// zero padding; adaptive average pooling to a chosen output size; global average pooling.
+// padding (at most half the kernel; max pooling treats padding as -inf, average pooling as
+// zeros); adaptive average pooling to a chosen output size; global average pooling.
 #pragma once
 
 #include <janus/core/tensor.h>

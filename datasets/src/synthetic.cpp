@@ -61,6 +61,27 @@ struct Shape {
   }
 };
 
+// Draws class `label`'s shape centred at (cx, cy) with the given scale and colour, at a
+// random rotation of +-20 degrees around the class orientation (gratings 2 and 3 sit at 45
+// and 135 degrees) and a random opacity.
+void draw_shape(std::array<Rgb, kSide * kSide>& img, int label, double scale, double cx,
+                double cy, const Rgb& colour, Generator& g) {
+  const double kPi = 3.14159265358979323846;
+  static const double kBaseAngle[10] = {0, 90, 45, 135, 0, 0, 0, 0, 0, 0};
+  Shape shape{label, uni(g, 3.5, 6.0), uni(g, 0, 2 * kPi)};
+  const double angle = (kBaseAngle[label] + uni(g, -20, 20)) * kPi / 180.0;
+  const double opacity = uni(g, 0.55, 1.0);
+  const double ca = std::cos(angle), sa = std::sin(angle);
+  for (int y = 0; y < kSide; ++y) {
+    for (int x = 0; x < kSide; ++x) {
+      const double dx = (x - cx) / scale, dy = (y - cy) / scale;
+      const double u = dx * ca + dy * sa, v = -dx * sa + dy * ca;
+      const double a = opacity * shape.alpha(u, v);
+      for (int c = 0; c < 3; ++c) img[y * kSide + x][c] += a * (colour[c] - img[y * kSide + x][c]);
+    }
+  }
+}
+
 void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
   const double kPi = 3.14159265358979323846;
   std::array<Rgb, kSide * kSide> img;  // (H, W) of RGB in [0, 1]
@@ -75,10 +96,10 @@ void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
   }
   // Foreground colour with enough luminance contrast against the background.
   Rgb fg = random_colour(g);
-  for (int tries = 0; tries < 8 && std::abs(luminance(fg) - luminance(bg)) < 0.25; ++tries) {
+  for (int tries = 0; tries < 8 && std::abs(luminance(fg) - luminance(bg)) < 0.18; ++tries) {
     fg = random_colour(g);
   }
-  if (std::abs(luminance(fg) - luminance(bg)) < 0.25) fg = {1 - bg[0], 1 - bg[1], 1 - bg[2]};
+  if (std::abs(luminance(fg) - luminance(bg)) < 0.18) fg = {1 - bg[0], 1 - bg[1], 1 - bg[2]};
   // Distractors under the shape: small Gaussian blobs and short strokes in random colours.
   const int n_distract = static_cast<int>(g.below(static_cast<uint64_t>(o.max_distractors()) + 1));
   for (int d = 0; d < n_distract; ++d) {
@@ -102,22 +123,14 @@ void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
       }
     }
   }
-  // The class shape at a random position, scale and rotation (+-15 degrees around the
-  // class orientation; gratings 2 and 3 sit at 45 and 135 degrees).
-  static const double kBaseAngle[10] = {0, 90, 45, 135, 0, 0, 0, 0, 0, 0};
-  Shape shape{label, uni(g, 3.5, 6.0), uni(g, 0, 2 * kPi)};
-  const double scale = uni(g, 0.75, 1.3);
-  const double angle = (kBaseAngle[label] + uni(g, -15, 15)) * kPi / 180.0;
-  const double cx = uni(g, 11, 20.5), cy = uni(g, 11, 20.5), opacity = uni(g, 0.7, 1.0);
-  const double ca = std::cos(angle), sa = std::sin(angle);
-  for (int y = 0; y < kSide; ++y) {
-    for (int x = 0; x < kSide; ++x) {
-      const double dx = (x - cx) / scale, dy = (y - cy) / scale;
-      const double u = dx * ca + dy * sa, v = -dx * sa + dy * ca;
-      const double a = opacity * shape.alpha(u, v);
-      for (int c = 0; c < 3; ++c) img[y * kSide + x][c] += a * (fg[c] - img[y * kSide + x][c]);
-    }
+  // A small decoy: with probability 1/2, a shape of another class at under half the size.
+  if (g.uniform() < 0.5) {
+    const int other = (label + 1 + static_cast<int>(g.below(9))) % 10;
+    draw_shape(img, other, uni(g, 0.35, 0.5), uni(g, 5, 26.5), uni(g, 5, 26.5), random_colour(g),
+               g);
   }
+  // The class shape at a random position, scale and colour, on top.
+  draw_shape(img, label, uni(g, 0.65, 1.3), uni(g, 11, 20.5), uni(g, 11, 20.5), fg, g);
   // Sensor noise, then quantize to (3, 32, 32) uint8.
   for (int y = 0; y < kSide; ++y) {
     for (int x = 0; x < kSide; ++x) {

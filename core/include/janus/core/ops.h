@@ -5,6 +5,7 @@
 #include <janus/core/ops/elementwise.h>
 #include <janus/core/ops/linalg.h>
 #include <janus/core/ops/nn.h>
+#include <janus/core/ops/norm.h>
 #include <janus/core/ops/pool.h>
 #include <janus/core/ops/reduce.h>
 #include <janus/core/ops/shape_ops.h>

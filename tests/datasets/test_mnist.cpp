@@ -38,7 +38,7 @@ TEST_CASE("idx parses raw and gzipped files alike", "[datasets]") {
   CHECK(a.dims == b.dims);
 }
 
-TEST_CASE("mnist loads images and labels into (N, 1, H, W)", "[datasets]") {
+TEST_CASE("mnist loads images and labels as N x 1 x H x W", "[datasets]") {
   TempDir dir;
   write_bytes(dir.file("train-images-idx3-ubyte.gz"), gzip_bytes(idx_bytes({4, 28, 28})));
   write_bytes(dir.file("train-labels-idx1-ubyte"), labels_idx({5, 0, 9, 1}));

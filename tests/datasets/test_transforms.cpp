@@ -19,7 +19,7 @@ Dataset small_uint8() {
 
 }  // namespace
 
-TEST_CASE("to_float scales to [0, 1] and keeps labels", "[datasets]") {
+TEST_CASE("to_float scales to the unit interval and keeps labels", "[datasets]") {
   Dataset f = to_float(small_uint8());
   REQUIRE_FALSE(f.is_uint8());
   CHECK(f.images().shape() == janus::Shape{2, 2, 3, 4});

@@ -133,15 +133,17 @@ TEST_CASE("conv2d gradients pass gradcheck for each variant", "[conv]") {
 }
 
 TEST_CASE("conv2d agrees with naive loops across several batch chunks", "[conv]") {
-  // 32x32 outputs put 4 images in a chunk, so a batch of 6 makes one full and one partial
-  // chunk; the 8x8 case puts the whole batch in one chunk and exercises the dy gather.
+  // With C_in*3*3 = 576 rows the column matrix holds 2048 pixels: 32x32 outputs give chunks
+  // of 2 images (batch 3: a full chunk, then a one-image chunk written in place) and 16x16
+  // outputs chunks of 8 (batch 10: 8 + 2); the 8x8 case puts the whole batch in one chunk.
   Generator gen(11);
   struct Case {
     Shape x, w;
     Conv2dOptions options;
   };
   const std::vector<Case> cases = {
-      {{6, 4, 32, 32}, {6, 2, 3, 3}, Conv2dOptions().padding(1).groups(2)},
+      {{3, 64, 32, 32}, {4, 32, 3, 3}, Conv2dOptions().padding(1).groups(2)},
+      {{10, 64, 16, 16}, {4, 64, 3, 3}, Conv2dOptions().padding(1)},
       {{5, 3, 8, 8}, {4, 3, 3, 3}, Conv2dOptions().padding(1)},
       {{3, 4, 20, 20}, {5, 4, 1, 1}, Conv2dOptions()},
       {{2, 3, 17, 15}, {4, 3, 3, 3}, Conv2dOptions().stride(2).dilation(2).padding(2)},

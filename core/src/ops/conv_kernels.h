@@ -12,8 +12,9 @@ struct ConvGeometry {
   int64_t n = 0, c_in = 0, h = 0, w = 0;
   int64_t c_out = 0, kh = 0, kw = 0;
   int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
-  // Output pixels per batch chunk (the column matrix's width); tuning knob, see conv_kernels.cpp.
-  int64_t chunk_columns = 4096;
+  // Output pixels per batch chunk (the column matrix's width); 0 picks it from a cache budget
+  // (see conv_kernels.cpp). A tuning knob, also used by tests to force several chunks.
+  int64_t chunk_columns = 0;
   int64_t out_h() const { return (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1; }
   int64_t out_w() const { return (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1; }
   // Rows of one group's column matrix: (c_in / groups) * kh * kw.

@@ -13,6 +13,7 @@
 #include <janus/training/output_dir.h>
 #include <janus/training/plot.h>
 #include <janus/training/population_stats.h>
+#include <janus/training/progress_bar.h>
 
 #include <filesystem>
 #include <fstream>
@@ -254,4 +255,14 @@ TEST_CASE("population statistics replace running averages and can be restored", 
   CHECK(bn->running_mean.to_vector() == std::vector<float>{0, 0, 0});
   CHECK(bn->running_var.to_vector() == std::vector<float>{1, 1, 1});
   CHECK_THROWS_WITH(recompute_population_stats(*net, [](Tensor&) { return false; }), Catch::Contains("gave no data"));
+}
+
+TEST_CASE("the progress line reads like Keras'", "[training]") {
+  std::FILE* sink = std::tmpfile();
+  ProgressBar bar(10, sink);
+  const std::string mid = bar.line(5, {{"loss", 1.5}}, 2.0);
+  CHECK_THAT(mid, Catch::StartsWith(" 5/10 [===============>..............] - ETA: 2s - loss: 1.5000"));
+  const std::string end = bar.line(10, {{"loss", 1.25}, {"accuracy", 0.5}}, 4.0);
+  CHECK_THAT(end, Catch::StartsWith("10/10 [==============================] - 4s 400ms/step - loss: 1.2500 - accuracy: 0.5000"));
+  std::fclose(sink);
 }

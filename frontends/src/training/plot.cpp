@@ -84,7 +84,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
                          quote(p.xlabel), quote(p.ylabel));
     plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
     plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
-    plots += "set key box opaque samplen 2 spacing 1.1 font 'Sans,10'\nplot ";
+    plots += fmt::format("set key {} box opaque samplen 2 spacing 1.1 font 'Sans,10'\nplot ", p.key_);
     int next_color = 0;
     for (size_t i = 0; i < p.series.size(); ++i, ++block) {
       const PlotSeries& ser = p.series[i];

@@ -38,10 +38,13 @@ struct PlotPanel {
   PlotPanel& where(const std::string& column, const std::string& value);
   PlotPanel& log_x(bool v = true) { log_x_ = v; return *this; }
   PlotPanel& log_y(bool v = true) { log_y_ = v; return *this; }
+  // gnuplot key (legend) position, e.g. "top right" (default), "bottom right".
+  PlotPanel& key(const std::string& v) { key_ = v; return *this; }
   std::string title, xlabel, ylabel;
   std::vector<PlotSeries> series;
   bool log_x_ = false;
   bool log_y_ = false;
+  std::string key_ = "top right";
 };
 
 struct PlotSpec {

@@ -1,0 +1,140 @@
+// batch_size_sweep: the GroupNorm paper's Table 2 at small scale. The benchmark CNN with
+// BN, GroupNorm and per-channel norm, trained at batch sizes 32, 16, 8, 4, 2 on CIFAR-style
+// data (synthetic by default) from the same initial weights; the learning rate follows the
+// linear scaling rule lr = --lr * batch / 32. Writes test error per (norm, batch) to CSV
+// and a PNG of error vs batch size. BN is evaluated with its running statistics, as usual.
+//
+//   batch_size_sweep --epochs 2 --train-size 2000
+#include "common/bench_cnn.h"
+#include "common/cifar_data.h"
+#include "common/train_loop.h"
+
+#include <janus/core/error.h>
+#include <janus/core/optim/optim.h>
+#include <janus/core/parallel.h>
+#include <janus/training/csv_history.h>
+#include <janus/training/output_dir.h>
+#include <janus/training/plot.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+using namespace janus;
+using namespace janus::examples;
+using janus::training::join_path;
+
+namespace {
+
+struct Options {
+  std::string norms = "bn,gn,pcn";
+  std::string batches = "32,16,8,4,2";
+  int epochs = 2;
+  DataSpec data;
+  double lr = 0.05;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string out = "batch_size_sweep_out";
+};
+
+int run_main(const Options& o) {
+  if (o.threads > 0) set_num_threads(o.threads);
+  const auto norms = split_list(o.norms);
+  for (const auto& n : norms) check_norm_kind(n);
+  std::vector<int64_t> batches;
+  for (const auto& b : split_list(o.batches)) {
+    char* end = nullptr;
+    const long v = std::strtol(b.c_str(), &end, 10);
+    JANUS_CHECK(end && *end == '\0' && v >= 2, "--batches: expected integers >= 2 such as 32,16,8 (got '{}')", b);
+    batches.push_back(v);
+  }
+  JANUS_CHECK(!norms.empty() && !batches.empty(), "--norms and --batches must not be empty");
+  JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
+  training::ensure_output_dir(o.out, "--out");
+  const CifarData data = load_cifar_data(o.data);
+  fmt::print("data: {}\n{} epoch(s) per run; SGD momentum 0.9, wd 5e-4, lr = {} * batch / 32, one epoch of linear "
+             "warm-up then per-step cosine\n",
+             data.description, o.epochs, o.lr);
+  const std::string csv_path = join_path(o.out, "batch_size_sweep.csv");
+  training::CsvHistory csv(csv_path, {"norm", "batch", "lr", "test_acc", "test_error", "train_loss", "seconds"});
+  Generator master_gen(o.seed);
+  auto master = make_bench_cnn("bn", master_gen, data.train.num_classes());
+  auto test_loader = make_eval_loader(data.test, 500);
+  for (const auto& norm : norms) {
+    for (int64_t b : batches) {
+      Generator own(o.seed + 7919);
+      auto net = make_bench_cnn(norm, own, data.train.num_classes());
+      copy_shared_weights(*master, *net);
+      auto loader = make_train_loader(data.train, b, o.seed);
+      const double lr = o.lr * static_cast<double>(b) / 32.0;
+      const int64_t spe = loader->num_batches();
+      optim::SGD opt(net->parameters(), optim::SGDOptions(lr).momentum(0.9).weight_decay(5e-4));
+      optim::LambdaLR sched(opt, optim::warmup_cosine(spe, spe * o.epochs));
+      int64_t step = 0;
+      EpochStats tr;
+      double seconds = 0;
+      for (int ep = 0; ep < o.epochs; ++ep) {
+        tr = train_epoch(*net, *loader, ep, opt, &sched, step);
+        seconds += tr.seconds;
+      }
+      const EpochStats te = evaluate(*net, *test_loader);
+      csv.append({norm, b, lr, te.acc, 100.0 * (1.0 - te.acc), tr.loss, seconds});
+      fmt::print("{:>4} batch {:>3} (lr {:.4f}): test error {:5.1f}%  train loss {:.3f}  {:.1f}s\n", norm, b, lr,
+                 100.0 * (1.0 - te.acc), tr.loss, seconds);
+      std::fflush(stdout);
+    }
+  }
+  training::PlotSpec spec(join_path(o.out, "batch_size_sweep.png"),
+                          fmt::format("Test error vs batch size ({}, {} epochs; GroupNorm paper Table 2 at small scale)",
+                                      o.data.data == "synthetic" ? "synthetic data" : "CIFAR-10", o.epochs));
+  spec.size(1000, 650);
+  auto& p = spec.panel("Test error (BN evaluated with running statistics)", "batch size (log scale)", "test error (%)");
+  p.log_x();
+  for (size_t i = 0; i < norms.size(); ++i)
+    p.line(csv_path, "batch", "test_error", norm_description(norms[i]), false, static_cast<int>(i)).where("norm", norms[i]);
+  fmt::print("plot: {}\nwrote {}\n", training::plot_png(spec).message, csv_path);
+  // The table, as in the paper: rows = norms, columns = batch sizes.
+  const auto t = training::read_csv(csv_path);
+  fmt::print("\ntest error (%)   ");
+  for (int64_t b : batches) fmt::print("{:>8}", fmt::format("bs {}", b));
+  fmt::print("\n");
+  for (const auto& norm : norms) {
+    fmt::print("{:<16} ", norm);
+    for (const auto& row : t.rows)
+      if (row[0] == norm) fmt::print("{:>8.1f}", std::stod(row[4]));
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  o.data.train_size = 2000;
+  o.data.test_size = 1000;
+  CLI::App app{"batch_size_sweep: BN vs GroupNorm vs per-channel norm as the batch shrinks"};
+  app.add_option("--norms", o.norms, "comma-separated norms (bn,pcn,in,gn,ln,none)")->capture_default_str();
+  app.add_option("--batches", o.batches, "comma-separated batch sizes")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "epochs per run")->capture_default_str();
+  app.add_option("--data", o.data.data, "'synthetic' or a CIFAR-10 binary directory")->capture_default_str();
+  app.add_option("--train-size", o.data.train_size, "training images (synthetic size, or first n of CIFAR)")
+      ->capture_default_str();
+  app.add_option("--test-size", o.data.test_size, "test images")->capture_default_str();
+  app.add_option("--lr", o.lr, "learning rate at batch 32 (linear scaling)")->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of the weights and data order")->capture_default_str();
+  app.add_option("--threads", o.threads, "threads (0 = default)")->capture_default_str();
+  app.add_option("--out", o.out, "output directory")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run_main(o);
+  } catch (const janus::Error& e) {
+    fmt::print(stderr, "batch_size_sweep: error: {}\n", e.what());
+    return 1;
+  }
+}

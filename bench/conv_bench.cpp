@@ -3,8 +3,11 @@
 // this machine's SGEMM peak measured in the same run. FLOPs: 2*M*N*K for each of forward,
 // dx and dw, with M = C_out, N = batch*OH*OW, K = C_in*3*3.
 //
-//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10]
+//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10] [--algo auto|im2col|winograd]
+//
+// --algo forces conv2d's algorithm (its "algo" attribute); auto is what training gets.
 #include <janus/core/autograd.h>
+#include <janus/core/op.h>
 #include <janus/core/ops.h>
 #include <janus/core/parallel.h>
 #include <janus/core/random.h>
@@ -54,15 +57,18 @@ struct Layer {
 
 int main(int argc, char** argv) {
   int threads = 2, reps = 10;
-  int64_t batch = 64;
+  int64_t batch = 64, algo = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--algo"))
+      algo = !std::strcmp(argv[i + 1], "im2col") ? 1 : !std::strcmp(argv[i + 1], "winograd") ? 2 : 0;
   }
   janus::set_num_threads(threads);
   const double peak = std::max(sgemm_gflops(1024), sgemm_gflops(2048));
-  fmt::print("janus conv_bench: threads={} batch={} reps={} (best of reps)\n", threads, batch, reps);
+  fmt::print("janus conv_bench: threads={} batch={} reps={} algo={} (best of reps)\n", threads, batch, reps,
+             algo == 1 ? "im2col" : algo == 2 ? "winograd" : "auto");
   fmt::print("SGEMM peak (square 1024/2048, best): {:.1f} GFLOP/s\n\n", peak);
   fmt::print("{:<22} {:>9} {:>9} {:>9} {:>10} {:>8}\n", "layer", "fwd ms", "bwd ms", "total ms",
              "GFLOP/s", "of peak");
@@ -74,13 +80,14 @@ int main(int argc, char** argv) {
     janus::Tensor x = janus::randn({batch, l.c_in, l.hw, l.hw}, &gen).requires_grad_();
     janus::Tensor w = janus::normal({l.c_out, l.c_in, 3, 3}, 0.0f, 0.1f, &gen).requires_grad_();
     janus::Tensor dy = janus::randn({batch, l.c_out, l.hw, l.hw}, &gen);
-    const auto opts = janus::Conv2dOptions().padding(1);
+    const auto attrs = janus::Attrs().set("stride", int64_t(1)).set("padding", int64_t(1))
+                           .set("dilation", int64_t(1)).set("groups", int64_t(1)).set("algo", algo);
     double fwd = 1e30, bwd = 1e30;  // best of reps: robust to other work on the machine
     for (int r = 0; r < reps + 2; ++r) {  // the first two are warm-up
       x.zero_grad();
       w.zero_grad();
       auto t0 = std::chrono::steady_clock::now();
-      janus::Tensor y = janus::conv2d(x, w, janus::Tensor(), opts);
+      janus::Tensor y = janus::call_op("conv2d", {x, w}, attrs);
       const double tf = seconds_since(t0);
       t0 = std::chrono::steady_clock::now();
       y.backward(dy);

@@ -1,5 +1,6 @@
 // The "conv2d" op: checks shapes, runs the im2col + SGEMM kernels of conv_kernels.cpp and
-// records backward. Attributes: stride, padding, dilation, groups (ints).
+// records backward. Attributes: stride, padding, dilation, groups (ints), and optionally
+// algo (0 automatic, 1 im2col, 2 Winograd where eligible; tests and benchmarks force one).
 //
 // Backward, with y = w * cols(x) + b per group (cols = im2col):
 //   db = sum of dy over (n, oh, ow)
@@ -29,6 +30,10 @@ detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor
   g.padding = attrs.get_int("padding", 0);
   g.dilation = attrs.get_int("dilation", 1);
   g.groups = attrs.get_int("groups", 1);
+  const int64_t algo = attrs.get_int("algo", 0);
+  JANUS_CHECK(algo >= 0 && algo <= 2, "conv2d: expected algo 0 (automatic), 1 (im2col) or 2 (winograd) (got {})",
+              algo);
+  g.algo = static_cast<detail::ConvAlgo>(algo);
   JANUS_CHECK(g.stride >= 1 && g.dilation >= 1 && g.padding >= 0 && g.groups >= 1,
               "conv2d: expected stride >= 1, dilation >= 1, padding >= 0, groups >= 1 (got stride={}, "
               "padding={}, dilation={}, groups={})",

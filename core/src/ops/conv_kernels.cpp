@@ -15,6 +15,12 @@
 
 namespace janus::detail {
 
+int64_t conv_padded_ld(int64_t width) {
+  int64_t ld = (width + 15) / 16 * 16;
+  if (ld % 512 == 0) ld += 16;
+  return ld;
+}
+
 namespace {
 
 constexpr int64_t kGrainFloats = 1 << 14;
@@ -34,11 +40,7 @@ void valid_range(int64_t offset, int64_t w, int64_t stride, int64_t out_w, int64
 // Leading dimension of a scratch matrix `width` floats wide: a multiple of 16 floats (64-byte
 // rows) that is not a multiple of 512, because power-of-two row strides map the rows that
 // SGEMM packs together onto the same cache sets (measured: up to 3x slower on 3->32 @32x32).
-int64_t padded_ld(int64_t width) {
-  int64_t ld = (width + 15) / 16 * 16;
-  if (ld % 512 == 0) ld += 16;
-  return ld;
-}
+int64_t padded_ld(int64_t width) { return conv_padded_ld(width); }
 
 // Scratch buffers reused across calls on the same thread (avoids page faults per step).
 float* scratch(std::vector<float>& buffer, int64_t n) {
@@ -150,10 +152,16 @@ Cols chunk_cols(const float* x, int64_t n0, int64_t b, const Plan& p) {
   return {cols, padded_ld(b * p.ohw)};
 }
 
+bool use_winograd(const ConvGeometry& g) {
+  if (g.algo == ConvAlgo::winograd) return winograd_eligible(g);
+  return g.algo == ConvAlgo::automatic && winograd_preferred(g);
+}
+
 }  // namespace
 
 void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
                     const ConvGeometry& geometry) {
+  if (use_winograd(geometry)) return winograd_forward(y, x, w, bias, geometry);
   const Plan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
   for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
@@ -207,6 +215,7 @@ void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const flo
     });
   }
   if (!dx && !dw) return;
+  if (use_winograd(geometry)) return winograd_backward(dx, dw, dy, x, w, geometry);
   for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
     const int64_t b = std::min(p.chunk, g.n - n0);
     const int64_t width = b * p.ohw, ldr = b > 1 ? padded_ld(width) : p.ohw;

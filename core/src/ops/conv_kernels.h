@@ -1,11 +1,16 @@
-// Raw conv2d kernels (no autograd): im2col + OpenBLAS SGEMM over chunks of the batch.
-// Internal to core. The op in conv.cpp checks shapes and records backward; these kernels
-// trust their geometry, so they can be tested and benchmarked alone.
+// Raw conv2d kernels (no autograd): im2col + OpenBLAS SGEMM over chunks of the batch, and
+// Winograd F(2x2,3x3) for 3x3 stride-1 convolutions (conv_winograd.cpp). Internal to core.
+// The op in conv.cpp checks shapes and records backward; these kernels trust their
+// geometry, so they can be tested and benchmarked alone.
 #pragma once
 
 #include <cstdint>
 
 namespace janus::detail {
+
+// Which algorithm runs a conv2d. automatic picks Winograd where it is eligible and measured
+// to pay (conv_winograd.cpp), im2col otherwise; the others force one (tests, benchmarks).
+enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2 };
 
 // Sizes of one conv2d call. Weight is (c_out, c_in / groups, kh, kw).
 struct ConvGeometry {
@@ -15,6 +20,7 @@ struct ConvGeometry {
   // Output pixels per batch chunk (the column matrix's width); 0 picks it from a cache budget
   // (see conv_kernels.cpp). A tuning knob, also used by tests to force several chunks.
   int64_t chunk_columns = 0;
+  ConvAlgo algo = ConvAlgo::automatic;
   int64_t out_h() const { return (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1; }
   int64_t out_w() const { return (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1; }
   // Rows of one group's column matrix: (c_in / groups) * kh * kw.
@@ -32,5 +38,18 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
 // db (C_out); any of the three outputs may be null to skip it.
 void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
                      const float* w, const ConvGeometry& g);
+
+// Leading dimension for a scratch matrix `width` floats wide (see conv_kernels.cpp).
+int64_t conv_padded_ld(int64_t width);
+
+// Winograd F(2x2,3x3) applies: 3x3 kernel, stride 1, dilation 1, one group.
+bool winograd_eligible(const ConvGeometry& g);
+// Whether automatic dispatch picks Winograd for g (eligible and enough input channels).
+bool winograd_preferred(const ConvGeometry& g);
+// Same contracts as conv2d_forward / conv2d_backward, for winograd_eligible geometries.
+void winograd_forward(float* y, const float* x, const float* w, const float* bias,
+                      const ConvGeometry& g);
+void winograd_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
+                       const ConvGeometry& g);
 
 }  // namespace janus::detail

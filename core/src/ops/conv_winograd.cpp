@@ -1,0 +1,356 @@
+// Winograd F(2x2,3x3) conv2d for 3x3 stride-1 kernels: each 2x2 output tile is
+// A^T [(G w G^T) . (B^T d B)] A, d the 4x4 input tile, so the 36 multiplies per tile and
+// channel pair of the direct form become 16, done as 16 SGEMMs (one per tile position):
+//   M[k] (C_out, T) = U[k] (C_out, C_in) x V[k] (C_in, T),  U = G w G^T, V = B^T d B.
+// Tiles run in chunks of whole images so V and M stay in cache; transforms run on janus'
+// pool, SGEMMs on the calling thread with OpenBLAS' own threads.
+#include "conv_kernels.h"
+
+#include <janus/core/parallel.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace janus::detail {
+
+namespace {
+
+constexpr int64_t kTiles = 16;            // 4x4 tile positions
+constexpr int64_t kChunkFloats = 1 << 21;  // V + M of one chunk: about 8 MiB
+
+thread_local std::vector<float> t_v;  // 16 x (C_in, T): V, then dV in backward
+thread_local std::vector<float> t_m;  // 16 x (C_out, T): M, or dM in backward
+thread_local std::vector<float> t_u;  // (16, C_out, C_in): U, or dU in backward
+
+float* scratch(std::vector<float>& buffer, int64_t n) {
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+
+// Floats between the tile positions' matrices in V, M and dV, (rows, ld) each. Rounded to
+// whole 4 KiB and then offset by 5 cache lines, so the 16 matrices that a transform writes
+// at once fall on different cache sets (a multiple of 4 KiB made transforms ~3x slower).
+int64_t k_stride(int64_t rows, int64_t ld) { return (rows * ld + 1023) / 1024 * 1024 + 80; }
+
+struct WinoPlan {
+  ConvGeometry g;
+  int64_t oh, ow, tiles_h, tiles_w, tiles_img, chunk;  // chunk: images per chunk
+};
+
+WinoPlan make_plan(const ConvGeometry& g) {
+  WinoPlan p{g, g.out_h(), g.out_w(), 0, 0, 0, 1};
+  p.tiles_h = (p.oh + 1) / 2;
+  p.tiles_w = (p.ow + 1) / 2;
+  p.tiles_img = p.tiles_h * p.tiles_w;
+  const int64_t tiles = g.chunk_columns > 0
+                            ? g.chunk_columns
+                            : std::max<int64_t>(256, kChunkFloats / (kTiles * (g.c_in + g.c_out)));
+  p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, g.n);
+  return p;
+}
+
+// The weight transforms, applied to the values v[0], v[s], v[2s], ...
+// G v (3 -> 4): weight transform.
+inline void gt(const float* v, int s, float* o, int so) {
+  o[0] = v[0];
+  o[so] = 0.5f * (v[0] + v[s] + v[2 * s]);
+  o[2 * so] = 0.5f * (v[0] - v[s] + v[2 * s]);
+  o[3 * so] = v[2 * s];
+}
+// G^T v (4 -> 3): backward to w.
+inline void gtt(const float* v, int s, float* o, int so) {
+  const float mid = 0.5f * (v[s] + v[2 * s]);
+  o[0] = v[0] + mid;
+  o[so] = 0.5f * (v[s] - v[2 * s]);
+  o[2 * so] = mid + v[3 * s];
+}
+
+// U (16, C_out, C_in) = G w G^T for every (o, c) pair of w (C_out, C_in, 3, 3).
+void transform_weight(float* u, const float* w, const ConvGeometry& g) {
+  const int64_t pairs = g.c_out * g.c_in;
+  parallel_for(0, pairs, 256, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float tmp[4][3], t[4][4];
+      for (int j = 0; j < 3; ++j) gt(w + i * 9 + j, 3, &tmp[0][j], 3);
+      for (int r = 0; r < 4; ++r) gt(tmp[r], 1, t[r], 1);
+      for (int k = 0; k < kTiles; ++k) u[k * pairs + i] = t[k / 4][k % 4];
+    }
+  });
+}
+
+// w (C_out, C_in, 3, 3) += G^T dU G.
+void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
+  const int64_t pairs = g.c_out * g.c_in;
+  parallel_for(0, pairs, 256, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float t[4][4], tmp[3][4], r[3][3];
+      for (int k = 0; k < kTiles; ++k) t[k / 4][k % 4] = du[k * pairs + i];
+      for (int j = 0; j < 4; ++j) gtt(&t[0][j], 4, &tmp[0][j], 4);
+      for (int row = 0; row < 3; ++row) gtt(tmp[row], 1, r[row], 1);
+      for (int k = 0; k < 9; ++k) dw[i * 9 + k] += r[k / 3][k % 3];
+    }
+  });
+}
+
+thread_local std::vector<float> t_plane;  // one zero-padded plane per worker
+
+// A plane of 2*tiles_h+2 rows and 2*tiles_w+2 columns: the input window of every tile,
+// with padding and the overhang of odd-sized outputs as zeros.
+struct Padded {
+  int64_t rows, cols;
+};
+Padded padded_shape(const WinoPlan& p) { return {2 * p.tiles_h + 2, 2 * p.tiles_w + 2}; }
+
+// The loops below run over one row of tiles at a time with tile index tx innermost and
+// unit stride (even and odd columns split apart first), so the compiler vectorizes them.
+
+// V (16, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x (N, C_in, H, W).
+void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb,
+                     const WinoPlan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w;
+  const Padded ps = padded_shape(p);
+  parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 8 * (tw + 1));  // (rows, cols)
+    float* ev = pad + ps.rows * ps.cols;  // 4 rows of even columns, then 4 of odd
+    float* od = ev + 4 * (tw + 1);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nl = t / g.c_in, c = t % g.c_in;
+      const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
+      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
+      for (int64_t r = 0; r < g.h && r + g.padding < ps.rows; ++r) {
+        const int64_t n = std::min(g.w, ps.cols - g.padding);
+        std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.padding) * ps.cols + g.padding);
+      }
+      float* dst = v + c * ld + nl * p.tiles_img;
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty, dst += tw) {
+        for (int i = 0; i < 4; ++i) {
+          const float* row = pad + (2 * ty + i) * ps.cols;
+          for (int64_t k = 0; k <= tw; ++k) ev[i * (tw + 1) + k] = row[2 * k], od[i * (tw + 1) + k] = row[2 * k + 1];
+        }
+        for (int64_t tx = 0; tx < tw; ++tx) {
+          float h[4][4];  // h[i][j]: row i of the window, transformed along columns
+          for (int i = 0; i < 4; ++i) {
+            const float* e = ev + i * (tw + 1) + tx;
+            const float* o = od + i * (tw + 1) + tx;
+            h[i][0] = e[0] - e[1];
+            h[i][1] = o[0] + e[1];
+            h[i][2] = e[1] - o[0];
+            h[i][3] = o[0] - o[1];
+          }
+          for (int j = 0; j < 4; ++j) {
+            dst[(0 * 4 + j) * plane_stride + tx] = h[0][j] - h[2][j];
+            dst[(1 * 4 + j) * plane_stride + tx] = h[1][j] + h[2][j];
+            dst[(2 * 4 + j) * plane_stride + tx] = h[2][j] - h[1][j];
+            dst[(3 * 4 + j) * plane_stride + tx] = h[1][j] - h[3][j];
+          }
+        }
+      }
+    }
+  });
+}
+
+// dx (N, C_in, H, W) += B dV B^T added onto each tile's 4x4 input window: windows overlap
+// by two rows/columns and add up in a zero-padded plane (fixed order), whose inner part
+// then adds onto dx. One task per (image, channel) plane.
+void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb,
+                    const WinoPlan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w;
+  const Padded ps = padded_shape(p);
+  parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * (tw + 1));
+    float* q = pad + ps.rows * ps.cols;  // q[i][c][tx]: window row i, column offset c
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nl = t / g.c_in, c = t % g.c_in;
+      const float* src = dv + c * ld + nl * p.tiles_img;
+      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty, src += tw) {
+        for (int64_t tx = 0; tx < tw; ++tx) {
+          float e[4][4];
+          for (int j = 0; j < 4; ++j) {  // along rows: B applied to column j
+            const float v0 = src[(0 * 4 + j) * plane_stride + tx], v1 = src[(1 * 4 + j) * plane_stride + tx];
+            const float v2 = src[(2 * 4 + j) * plane_stride + tx], v3 = src[(3 * 4 + j) * plane_stride + tx];
+            e[0][j] = v0, e[1][j] = v1 - v2 + v3, e[2][j] = v1 + v2 - v0, e[3][j] = -v3;
+          }
+          for (int i = 0; i < 4; ++i) {  // along columns
+            float* qi = q + i * 4 * tw + tx;
+            qi[0] = e[i][0];
+            qi[tw] = e[i][1] - e[i][2] + e[i][3];
+            qi[2 * tw] = e[i][1] + e[i][2] - e[i][0];
+            qi[3 * tw] = -e[i][3];
+          }
+        }
+        for (int i = 0; i < 4; ++i) {
+          float* row = pad + (2 * ty + i) * ps.cols;
+          const float* qi = q + i * 4 * tw;
+          for (int64_t tx = 0; tx < tw; ++tx) {
+            row[2 * tx] += qi[tx];
+            row[2 * tx + 1] += qi[tw + tx];
+          }
+          for (int64_t tx = 0; tx < tw; ++tx) {
+            row[2 * tx + 2] += qi[2 * tw + tx];
+            row[2 * tx + 3] += qi[3 * tw + tx];
+          }
+        }
+      }
+      float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
+      for (int64_t r = 0; r < g.h && r + g.padding < ps.rows; ++r) {
+        const float* row = pad + (r + g.padding) * ps.cols + g.padding;
+        const int64_t n = std::min(g.w, ps.cols - g.padding);
+        for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += row[k];
+      }
+    }
+  });
+}
+
+// y (N, C_out, OH, OW) = A^T M A (+ bias) for images [n0, n0 + nb); partial edge tiles
+// write only their in-range outputs.
+void transform_output(float* y, const float* m, int64_t ld, const float* bias, int64_t n0,
+                      int64_t nb, const WinoPlan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w;
+  parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    float* rows = scratch(t_plane, 4 * tw);  // two output rows, even then odd columns
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nl = t / g.c_out, o = t % g.c_out;
+      float* plane = y + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
+      const float* src = m + o * ld + nl * p.tiles_img;
+      const float add = bias ? bias[o] : 0.0f;
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty, src += tw) {
+        for (int64_t tx = 0; tx < tw; ++tx) {
+          float s[2][4];
+          for (int j = 0; j < 4; ++j) {
+            const float v0 = src[(0 * 4 + j) * plane_stride + tx], v1 = src[(1 * 4 + j) * plane_stride + tx];
+            const float v2 = src[(2 * 4 + j) * plane_stride + tx], v3 = src[(3 * 4 + j) * plane_stride + tx];
+            s[0][j] = v0 + v1 + v2;
+            s[1][j] = v1 - v2 - v3;
+          }
+          for (int i = 0; i < 2; ++i) {
+            rows[i * 2 * tw + tx] = s[i][0] + s[i][1] + s[i][2] + add;
+            rows[i * 2 * tw + tw + tx] = s[i][1] - s[i][2] - s[i][3] + add;
+          }
+        }
+        for (int64_t i = 0; i < 2 && 2 * ty + i < p.oh; ++i) {
+          float* out = plane + (2 * ty + i) * p.ow;
+          const float* ev = rows + i * 2 * tw;
+          for (int64_t k = 0; k < p.ow; ++k) out[k] = (k & 1) ? ev[tw + k / 2] : ev[k / 2];
+        }
+      }
+    }
+  });
+}
+
+// dM (16, C_out, ld) = A dy A^T for every tile; outputs past the edge count as zero.
+void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, int64_t nb,
+                           const WinoPlan& p) {
+  const ConvGeometry& g = p.g;
+  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w;
+  parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    float* rows = scratch(t_plane, 4 * tw);  // two dy rows, even then odd columns
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nl = t / g.c_out, o = t % g.c_out;
+      const float* plane = dy + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
+      float* dst = dm + o * ld + nl * p.tiles_img;
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty, dst += tw) {
+        for (int64_t i = 0; i < 2; ++i) {
+          float* ev = rows + i * 2 * tw;
+          std::fill(ev, ev + 2 * tw, 0.0f);
+          if (2 * ty + i >= p.oh) continue;
+          const float* in = plane + (2 * ty + i) * p.ow;
+          for (int64_t k = 0; k < p.ow; ++k) ((k & 1) ? ev[tw + k / 2] : ev[k / 2]) = in[k];
+        }
+        for (int64_t tx = 0; tx < tw; ++tx) {
+          float h[2][4];  // dy row i transformed along columns (A applied)
+          for (int i = 0; i < 2; ++i) {
+            const float e = rows[i * 2 * tw + tx], od = rows[i * 2 * tw + tw + tx];
+            h[i][0] = e, h[i][1] = e + od, h[i][2] = e - od, h[i][3] = -od;
+          }
+          for (int j = 0; j < 4; ++j) {
+            dst[(0 * 4 + j) * plane_stride + tx] = h[0][j];
+            dst[(1 * 4 + j) * plane_stride + tx] = h[0][j] + h[1][j];
+            dst[(2 * 4 + j) * plane_stride + tx] = h[0][j] - h[1][j];
+            dst[(3 * 4 + j) * plane_stride + tx] = -h[1][j];
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+bool winograd_eligible(const ConvGeometry& g) {
+  return g.kh == 3 && g.kw == 3 && g.stride == 1 && g.dilation == 1 && g.groups == 1;
+}
+
+bool winograd_preferred(const ConvGeometry& g) { return winograd_eligible(g) && g.c_in >= 16; }
+
+void winograd_forward(float* y, const float* x, const float* w, const float* bias,
+                      const ConvGeometry& geometry) {
+  const WinoPlan p = make_plan(geometry);
+  const ConvGeometry& g = p.g;
+  float* u = scratch(t_u, kTiles * g.c_out * g.c_in);
+  transform_weight(u, w, g);
+  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
+    const int64_t nb = std::min(p.chunk, g.n - n0), tiles = nb * p.tiles_img;
+    const int64_t ld = conv_padded_ld(tiles);
+    const int64_t vs = k_stride(g.c_in, ld), ms = k_stride(g.c_out, ld);
+    float* v = scratch(t_v, kTiles * vs);
+    float* m = scratch(t_m, kTiles * ms);
+    transform_input(v, ld, x, n0, nb, p);
+    for (int64_t k = 0; k < kTiles; ++k) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.c_out, tiles, g.c_in, 1.0f,
+                  u + k * g.c_out * g.c_in, g.c_in, v + k * vs, ld, 0.0f,
+                  m + k * ms, ld);
+    }
+    transform_output(y, m, ld, bias, n0, nb, p);
+  }
+}
+
+// Backward, per tile with M = U . V and y = A^T M A:
+//   dM = A dy A^T;   dU = sum over tiles of dM . V   ->  dw = G^T dU G
+//   dV = dM . U (per channel pair, summed over C_out)  ->  dd = B dV B^T, added onto the tile's
+//   input window (windows overlap by 2 rows/columns; padding positions are dropped).
+// As matrices per tile position k: dU[k] += dM[k] x V[k]^T and dV[k] = U[k]^T x dM[k].
+void winograd_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
+                       const ConvGeometry& geometry) {
+  const WinoPlan p = make_plan(geometry);
+  const ConvGeometry& g = p.g;
+  const int64_t pairs = g.c_out * g.c_in;
+  std::vector<float> du;  // (16, C_out, C_in), summed over chunks in order
+  if (dw) du.assign(static_cast<size_t>(kTiles * pairs), 0.0f);
+  float* u = nullptr;
+  if (dx) {
+    u = scratch(t_u, kTiles * pairs);
+    transform_weight(u, w, g);
+  }
+  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
+    const int64_t nb = std::min(p.chunk, g.n - n0), tiles = nb * p.tiles_img;
+    const int64_t ld = conv_padded_ld(tiles);
+    const int64_t vs = k_stride(g.c_in, ld), ms = k_stride(g.c_out, ld);
+    float* v = scratch(t_v, kTiles * vs);
+    float* m = scratch(t_m, kTiles * ms);
+    transform_output_grad(m, ld, dy, n0, nb, p);
+    if (dw) {
+      transform_input(v, ld, x, n0, nb, p);
+      for (int64_t k = 0; k < kTiles; ++k) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.c_out, g.c_in, tiles, 1.0f,
+                    m + k * ms, ld, v + k * vs, ld, 1.0f, du.data() + k * pairs,
+                    g.c_in);
+      }
+    }
+    if (dx) {
+      for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.c_in, tiles, g.c_out, 1.0f,
+                    u + k * pairs, g.c_in, m + k * ms, ld, 0.0f, v + k * vs, ld);
+      }
+      add_input_grad(dx, v, ld, n0, nb, p);
+    }
+  }
+  if (dw) add_weight_grad(dw, du.data(), g);
+}
+
+}  // namespace janus::detail

@@ -44,7 +44,7 @@ int64_t conv_padded_ld(int64_t width);
 
 // Winograd F(2x2,3x3) applies: 3x3 kernel, stride 1, dilation 1, one group.
 bool winograd_eligible(const ConvGeometry& g);
-// Whether automatic dispatch picks Winograd for g (eligible and enough input channels).
+// Whether automatic dispatch picks Winograd for g (eligible, 8+ input channels, output 4x4+).
 bool winograd_preferred(const ConvGeometry& g);
 // Same contracts as conv2d_forward / conv2d_backward, for winograd_eligible geometries.
 void winograd_forward(float* y, const float* x, const float* w, const float* bias,

@@ -2,8 +2,8 @@
 // A^T [(G w G^T) . (B^T d B)] A, d the 4x4 input tile, so the 36 multiplies per tile and
 // channel pair of the direct form become 16, done as 16 SGEMMs (one per tile position):
 //   M[k] (C_out, T) = U[k] (C_out, C_in) x V[k] (C_in, T),  U = G w G^T, V = B^T d B.
-// Tiles run in chunks of whole images so V and M stay in cache; transforms run on janus'
-// pool, SGEMMs on the calling thread with OpenBLAS' own threads.
+// Tiles run in chunks of whole images so V and M stay in cache; chunks run in parallel on
+// janus' pool, each with single-threaded SGEMMs.
 #include "conv_kernels.h"
 
 #include <janus/core/parallel.h>
@@ -47,7 +47,8 @@ WinoPlan make_plan(const ConvGeometry& g) {
   const int64_t tiles = g.chunk_columns > 0
                             ? g.chunk_columns
                             : std::max<int64_t>(256, kChunkFloats / (kTiles * (g.c_in + g.c_out)));
-  p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, g.n);
+  // At most an eighth of the batch, so chunks spread over the pool's threads.
+  p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, std::max<int64_t>(1, (g.n + 7) / 8));
   return p;
 }
 
@@ -286,28 +287,72 @@ bool winograd_eligible(const ConvGeometry& g) {
   return g.kh == 3 && g.kw == 3 && g.stride == 1 && g.dilation == 1 && g.groups == 1;
 }
 
-bool winograd_preferred(const ConvGeometry& g) { return winograd_eligible(g) && g.c_in >= 16; }
+// Measured on the benchmark CNN (bench/README.md): Winograd beat im2col on every layer with
+// 32 or more input channels; with 3 its forward was slower (K = 3 SGEMMs, transforms of all
+// 32 output channels). Outputs under 4x4 waste most of their 2x2 tiles.
+bool winograd_preferred(const ConvGeometry& g) {
+  return winograd_eligible(g) && g.c_in >= 8 && g.out_h() >= 4 && g.out_w() >= 4;
+}
 
+namespace {
+
+// OpenBLAS runs single-threaded while one is alive, so that each of janus' workers can run
+// its own chunk's SGEMMs. (With OpenBLAS' threads, its spinning workers took the second
+// core from janus' transform loops: two threads ran slower than one on a busy machine.)
+class SerialBlas {
+ public:
+  SerialBlas() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~SerialBlas() { openblas_set_num_threads(saved_); }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int saved_;
+};
+
+// One chunk's buffers: V and M, each 16 matrices of (rows, ld) at k_stride apart.
+struct ChunkBuffers {
+  int64_t nb, tiles, ld, vs, ms;
+  float *v, *m;
+};
+
+ChunkBuffers chunk_buffers(int64_t n0, const WinoPlan& p) {
+  ChunkBuffers c{};
+  c.nb = std::min(p.chunk, p.g.n - n0);
+  c.tiles = c.nb * p.tiles_img;
+  c.ld = conv_padded_ld(c.tiles);
+  c.vs = k_stride(p.g.c_in, c.ld);
+  c.ms = k_stride(p.g.c_out, c.ld);
+  c.v = scratch(t_v, kTiles * c.vs);
+  c.m = scratch(t_m, kTiles * c.ms);
+  return c;
+}
+
+}  // namespace
+
+// Chunks of images run in parallel on janus' pool, each start to finish on one thread
+// (transform, 16 single-threaded SGEMMs, transform back) so its V and M stay in that
+// core's cache; the transforms' own parallel loops run inline there.
 void winograd_forward(float* y, const float* x, const float* w, const float* bias,
                       const ConvGeometry& geometry) {
   const WinoPlan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
   float* u = scratch(t_u, kTiles * g.c_out * g.c_in);
   transform_weight(u, w, g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
-    const int64_t nb = std::min(p.chunk, g.n - n0), tiles = nb * p.tiles_img;
-    const int64_t ld = conv_padded_ld(tiles);
-    const int64_t vs = k_stride(g.c_in, ld), ms = k_stride(g.c_out, ld);
-    float* v = scratch(t_v, kTiles * vs);
-    float* m = scratch(t_m, kTiles * ms);
-    transform_input(v, ld, x, n0, nb, p);
-    for (int64_t k = 0; k < kTiles; ++k) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.c_out, tiles, g.c_in, 1.0f,
-                  u + k * g.c_out * g.c_in, g.c_in, v + k * vs, ld, 0.0f,
-                  m + k * ms, ld);
+  const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
+  const SerialBlas serial;
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t ci = c0; ci < c1; ++ci) {
+      const int64_t n0 = ci * p.chunk;
+      const ChunkBuffers b = chunk_buffers(n0, p);
+      transform_input(b.v, b.ld, x, n0, b.nb, p);
+      for (int64_t k = 0; k < kTiles; ++k) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.c_out, b.tiles, g.c_in, 1.0f,
+                    u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, 0.0f, b.m + k * b.ms, b.ld);
+      }
+      transform_output(y, b.m, b.ld, bias, n0, b.nb, p);
     }
-    transform_output(y, m, ld, bias, n0, nb, p);
-  }
+  });
 }
 
 // Backward, per tile with M = U . V and y = A^T M A:
@@ -315,42 +360,51 @@ void winograd_forward(float* y, const float* x, const float* w, const float* bia
 //   dV = dM . U (per channel pair, summed over C_out)  ->  dd = B dV B^T, added onto the tile's
 //   input window (windows overlap by 2 rows/columns; padding positions are dropped).
 // As matrices per tile position k: dU[k] += dM[k] x V[k]^T and dV[k] = U[k]^T x dM[k].
+// Chunks run in parallel as in forward; each keeps its own dU, summed in chunk order.
 void winograd_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
                        const ConvGeometry& geometry) {
   const WinoPlan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
-  const int64_t pairs = g.c_out * g.c_in;
-  std::vector<float> du;  // (16, C_out, C_in), summed over chunks in order
-  if (dw) du.assign(static_cast<size_t>(kTiles * pairs), 0.0f);
+  const int64_t pairs = g.c_out * g.c_in, chunks = (g.n + p.chunk - 1) / p.chunk;
+  std::vector<float> du;  // (chunks, 16, C_out, C_in)
+  if (dw) du.assign(static_cast<size_t>(chunks * kTiles * pairs), 0.0f);
   float* u = nullptr;
   if (dx) {
     u = scratch(t_u, kTiles * pairs);
     transform_weight(u, w, g);
   }
-  for (int64_t n0 = 0; n0 < g.n; n0 += p.chunk) {
-    const int64_t nb = std::min(p.chunk, g.n - n0), tiles = nb * p.tiles_img;
-    const int64_t ld = conv_padded_ld(tiles);
-    const int64_t vs = k_stride(g.c_in, ld), ms = k_stride(g.c_out, ld);
-    float* v = scratch(t_v, kTiles * vs);
-    float* m = scratch(t_m, kTiles * ms);
-    transform_output_grad(m, ld, dy, n0, nb, p);
-    if (dw) {
-      transform_input(v, ld, x, n0, nb, p);
-      for (int64_t k = 0; k < kTiles; ++k) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.c_out, g.c_in, tiles, 1.0f,
-                    m + k * ms, ld, v + k * vs, ld, 1.0f, du.data() + k * pairs,
-                    g.c_in);
+  {
+    const SerialBlas serial;
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t ci = c0; ci < c1; ++ci) {
+        const int64_t n0 = ci * p.chunk;
+        const ChunkBuffers b = chunk_buffers(n0, p);
+        transform_output_grad(b.m, b.ld, dy, n0, b.nb, p);
+        if (dw) {
+          transform_input(b.v, b.ld, x, n0, b.nb, p);
+          float* du_c = du.data() + ci * kTiles * pairs;
+          for (int64_t k = 0; k < kTiles; ++k) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.c_out, g.c_in, b.tiles, 1.0f,
+                        b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, 0.0f, du_c + k * pairs, g.c_in);
+          }
+        }
+        if (dx) {
+          for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.c_in, b.tiles, g.c_out, 1.0f,
+                        u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, 0.0f, b.v + k * b.vs, b.ld);
+          }
+          add_input_grad(dx, b.v, b.ld, n0, b.nb, p);
+        }
       }
-    }
-    if (dx) {
-      for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.c_in, tiles, g.c_out, 1.0f,
-                    u + k * pairs, g.c_in, m + k * ms, ld, 0.0f, v + k * vs, ld);
-      }
-      add_input_grad(dx, v, ld, n0, nb, p);
-    }
+    });
   }
-  if (dw) add_weight_grad(dw, du.data(), g);
+  if (!dw) return;
+  const int64_t total = kTiles * pairs;
+  parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t ci = 1; ci < chunks; ++ci)
+      for (int64_t i = i0; i < i1; ++i) du[i] += du[ci * total + i];
+  });
+  add_weight_grad(dw, du.data(), g);
 }
 
 }  // namespace janus::detail

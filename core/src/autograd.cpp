@@ -85,6 +85,9 @@ void run_backward(const Tensor& root, const Tensor& root_grad, bool retain_graph
     Tensor g(it->second);
     pending.erase(it);
     std::vector<Tensor> grads = n->backward(g, n->needs);
+    // Drop the engine's handle: a backward that returns (or wrote into) its incoming
+    // gradient passes it on, and the consumer can adopt it instead of copying.
+    g = Tensor();
     JANUS_CHECK(grads.size() == n->inputs.size(), "backward of '{}' returned {} gradients for {} inputs",
                 n->kind, grads.size(), n->inputs.size());
     for (size_t i = 0; i < grads.size(); ++i) {

@@ -1,5 +1,6 @@
 // Tensor handle, storage and creation functions. Autograd entry points live in autograd.cpp;
 // reshape/flatten are ops (ops/shape_ops.cpp).
+#include <janus/core/allocator.h>
 #include <janus/core/autograd.h>
 #include <janus/core/random.h>
 #include <janus/core/tensor.h>
@@ -15,12 +16,11 @@ namespace janus {
 Storage::Storage(int64_t n) : size(n) {
   JANUS_CHECK(n >= 0, "tensor: negative element count {}", n);
   // 64-byte alignment for SIMD loads; at least one cache line so data is never null.
-  const size_t bytes = ((static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64) * 64;
-  data = static_cast<float*>(std::aligned_alloc(64, bytes));
-  if (!data) throw std::bad_alloc();
+  // Buffers come from the caching allocator (allocator.h), so they may hold old values.
+  data = storage_alloc(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float));
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { storage_free(data, static_cast<size_t>(std::max<int64_t>(size, 1)) * sizeof(float)); }
 
 Tensor::Tensor(const Shape& shape) : Tensor(zeros(shape)) {}
 

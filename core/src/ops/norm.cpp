@@ -320,7 +320,12 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
   const bool relu = o.relu_;
   const Shape ws = w.defined() ? w.shape() : Shape{}, bs = b.defined() ? b.shape() : Shape{};
   record(out, "normalize", {x, w, b}, [=](const Tensor& g, const std::vector<bool>& needs) {
-    Tensor dx = needs[0] ? empty(xd.shape()) : Tensor();
+    // dx is affine in (dy, x) element by element, so it may overwrite dy's buffer when the
+    // engine hands over a gradient nobody else holds: no allocation, a smaller working set.
+    // Not for layer norm: its dgamma/dbeta pass reads dy after dx is written.
+    const bool exclusive = !p.per_element_affine() && g.impl_ptr().use_count() == 1 &&
+                           g.impl()->storage.use_count() == 1;
+    Tensor dx = needs[0] ? (exclusive ? g : empty(xd.shape())) : Tensor();
     Tensor dw = needs[1] ? empty(ws) : Tensor();
     Tensor db = needs[2] ? empty(bs) : Tensor();
     norm_detail::norm_backward(dx.defined() ? dx.data() : nullptr, dw.defined() ? dw.data() : nullptr,

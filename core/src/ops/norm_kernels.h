@@ -41,7 +41,9 @@ void row_moments(const float* x, const NormPlan& p, std::vector<double>& mean, s
 void norm_apply(float* y, const float* x, const float* mean, const float* r, const float* gamma,
                 const float* beta, const NormPlan& p, bool relu);
 
-// Backward. dx (numel) is written when non-null (it is a fresh buffer); dgamma, dbeta
+// Backward. dx (numel) is written when non-null (a fresh buffer, or dy itself: each dx[i]
+// is written after the last read of dy[i]; not for layer norm, whose dgamma/dbeta pass
+// reads dy last); dgamma, dbeta
 // (affine_size) are written when non-null. y is the forward output, needed only with relu
 // (the ReLU mask). batch_stats: the statistics depended on x (training), so dx gets the
 // closed-form correction terms; k[row] is the coefficient of the variance term (1/m for

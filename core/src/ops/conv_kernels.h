@@ -4,6 +4,8 @@
 // geometry, so they can be tested and benchmarked alone.
 #pragma once
 
+#include <cblas.h>
+
 #include <cstdint>
 
 namespace janus::detail {
@@ -38,6 +40,21 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
 // db (C_out); any of the three outputs may be null to skip it.
 void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
                      const float* w, const ConvGeometry& g);
+
+// OpenBLAS runs single-threaded while one is alive, so that each of janus' workers can run
+// its own batch chunk's SGEMMs. (With OpenBLAS' threads, its spinning workers took the
+// second core from janus' transform and im2col loops: two threads ran slower than one on a
+// busy machine.)
+class SerialBlas {
+ public:
+  SerialBlas() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~SerialBlas() { openblas_set_num_threads(saved_); }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int saved_;
+};
 
 // Leading dimension for a scratch matrix `width` floats wide (see conv_kernels.cpp).
 int64_t conv_padded_ld(int64_t width);

@@ -296,20 +296,6 @@ bool winograd_preferred(const ConvGeometry& g) {
 
 namespace {
 
-// OpenBLAS runs single-threaded while one is alive, so that each of janus' workers can run
-// its own chunk's SGEMMs. (With OpenBLAS' threads, its spinning workers took the second
-// core from janus' transform loops: two threads ran slower than one on a busy machine.)
-class SerialBlas {
- public:
-  SerialBlas() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~SerialBlas() { openblas_set_num_threads(saved_); }
-  SerialBlas(const SerialBlas&) = delete;
-  SerialBlas& operator=(const SerialBlas&) = delete;
-
- private:
-  int saved_;
-};
-
 // One chunk's buffers: V and M, each 16 matrices of (rows, ld) at k_stride apart.
 struct ChunkBuffers {
   int64_t nb, tiles, ld, vs, ms;

@@ -1,4 +1,4 @@
-// max_pool2d's branchless scan (and its 2x2 stride-2 fast path) against a naive scan:
+// max_pool2d's branchless scan (and its vectorized 2x2 stride-2 fast path) against a naive scan:
 // values, first-max ties, NaN propagation and where backward routes the gradient, for the
 // fast path and the general path; no index is kept when no gradient is needed.
 #include <catch2/catch.hpp>
@@ -42,15 +42,16 @@ void naive_max_pool(const Tensor& x, int64_t k, int64_t s, int64_t pad, std::vec
       }
 }
 
-void check_against_naive(int64_t k, int64_t s, int64_t pad) {
+void check_against_naive(int64_t k, int64_t s, int64_t pad, int64_t width) {
   Generator gen(7);
-  Tensor x = randn({2, 3, 8, 6}, &gen);
+  Tensor x = randn({2, 3, 8, width}, &gen);
   float* px = x.data();
   for (int64_t i = 0; i < x.numel(); i += 5) px[i] = std::round(px[i]);  // ties
   px[3] = std::numeric_limits<float>::quiet_NaN();
   px[50] = std::numeric_limits<float>::quiet_NaN();
   px[51] = std::numeric_limits<float>::quiet_NaN();
   px[100] = -std::numeric_limits<float>::infinity();
+  px[2 * width] = px[2 * width + 1] = px[3 * width] = px[3 * width + 1] = -std::numeric_limits<float>::infinity();
   x.requires_grad_();
   Tensor y = max_pool2d(x, Pool2dOptions(k).stride(s).padding(pad));
   std::vector<float> val;
@@ -78,12 +79,13 @@ void check_against_naive(int64_t k, int64_t s, int64_t pad) {
 }  // namespace
 
 TEST_CASE("max_pool2d 2x2 stride 2 fast path matches a naive scan with ties and NaN", "[pool]") {
-  check_against_naive(2, 2, 0);
+  check_against_naive(2, 2, 0, 6);   // scalar tail only
+  check_against_naive(2, 2, 0, 36);  // 8-wide vector steps and a tail
 }
 
 TEST_CASE("max_pool2d general path matches a naive scan with ties and NaN", "[pool]") {
-  check_against_naive(3, 2, 1);
-  check_against_naive(2, 1, 1);
+  check_against_naive(3, 2, 1, 6);
+  check_against_naive(2, 1, 1, 7);
 }
 
 TEST_CASE("max_pool2d without grad gives the same values", "[pool]") {

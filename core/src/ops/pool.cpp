@@ -7,6 +7,7 @@
 #include <janus/core/parallel.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -47,12 +48,59 @@ PoolGeometry check_pool(const Tensor& x, const Attrs& attrs, const char* what) {
 // Backward routes dy to that index: dx[argmax] += dy.
 
 // Scan step of the window: take v over the best so far when v > best, or when v is NaN and
-// best is not (best stays the first NaN). Written without branches: on real data the
+// best is not (best stays the first NaN). Written with masks, not branches: on real data the
 // comparison is a coin toss, and mispredicted branches made this op ~20% of a training step.
 inline void max_step(float v, int32_t i, float& best, int32_t& best_i) {
-  const bool take = !(v <= best) && (best == best);
-  best = take ? v : best;
-  best_i = take ? i : best_i;
+  const uint32_t m = 0u - static_cast<uint32_t>(!(v <= best) & (best == best));
+  uint32_t vb, bb;
+  std::memcpy(&vb, &v, 4);
+  std::memcpy(&bb, &best, 4);
+  bb = (vb & m) | (bb & ~m);
+  std::memcpy(&best, &bb, 4);
+  best_i = static_cast<int32_t>((static_cast<uint32_t>(i) & m) | (static_cast<uint32_t>(best_i) & ~m));
+}
+
+// Eight windows at once (GCC/Clang vector extension), same rule as max_step.
+typedef float V8 __attribute__((vector_size(32)));
+typedef int32_t V8i __attribute__((vector_size(32)));
+inline void max_step8(V8 v, V8i i, V8& best, V8i& best_i) {
+  const V8i m = ~(v <= best) & (best == best);
+  best = reinterpret_cast<V8>((reinterpret_cast<V8i>(v) & m) | (reinterpret_cast<V8i>(best) & ~m));
+  best_i = (i & m) | (best_i & ~m);
+}
+
+// One output row of 2x2 stride-2 pooling from input rows r0, r1 (flat in-plane index of r0[0]
+// is base, row length w): 8 outputs per step from 16 contiguous inputs of each row.
+void max_pool_row_k2s2(const float* r0, const float* r1, int32_t base, int32_t w, int64_t ow, float* y,
+                       int32_t* idx) {
+  int64_t o = 0;
+  const V8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = even + 1;
+  for (; o + 8 <= ow; o += 8) {
+    V8 a0, a1, b0, b1;
+    std::memcpy(&a0, r0 + 2 * o, 32);
+    std::memcpy(&a1, r0 + 2 * o + 8, 32);
+    std::memcpy(&b0, r1 + 2 * o, 32);
+    std::memcpy(&b1, r1 + 2 * o + 8, 32);
+    const V8i c = base + static_cast<int32_t>(2 * o) + even;  // index of each window's first element
+    V8 best = __builtin_shuffle(a0, a1, even);
+    V8i best_i = c;
+    max_step8(__builtin_shuffle(a0, a1, odd), c + 1, best, best_i);
+    max_step8(__builtin_shuffle(b0, b1, even), c + w, best, best_i);
+    max_step8(__builtin_shuffle(b0, b1, odd), c + w + 1, best, best_i);
+    std::memcpy(y + o, &best, 32);
+    if (idx) std::memcpy(idx + o, &best_i, 32);
+  }
+  for (; o < ow; ++o) {
+    const int32_t c = base + static_cast<int32_t>(2 * o);
+    const int64_t k = 2 * o;
+    float best = r0[k];
+    int32_t best_i = c;
+    max_step(r0[k + 1], c + 1, best, best_i);
+    max_step(r1[k], c + w, best, best_i);
+    max_step(r1[k + 1], c + w + 1, best, best_i);
+    y[o] = best;
+    if (idx) idx[o] = best_i;
+  }
 }
 
 Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
@@ -75,20 +123,9 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
         const int64_t o_row = (p * g.oh + oh) * g.ow;
         if (k2s2) {
           // The benchmark CNN's pooling: both window rows are whole, no bounds to clip.
-          const int32_t base = static_cast<int32_t>(2 * oh * g.w);
-          const float* r0 = src + base;
-          const float* r1 = r0 + g.w;
-          for (int64_t ow = 0; ow < g.ow; ++ow) {
-            const int32_t c = static_cast<int32_t>(2 * ow);
-            float best = -std::numeric_limits<float>::infinity();
-            int32_t best_i = base + c;
-            max_step(r0[c], base + c, best, best_i);
-            max_step(r0[c + 1], base + c + 1, best, best_i);
-            max_step(r1[c], base + static_cast<int32_t>(g.w) + c, best, best_i);
-            max_step(r1[c + 1], base + static_cast<int32_t>(g.w) + c + 1, best, best_i);
-            py[o_row + ow] = best;
-            if (pi) pi[o_row + ow] = best_i;
-          }
+          const float* r0 = src + 2 * oh * g.w;
+          max_pool_row_k2s2(r0, r0 + g.w, static_cast<int32_t>(2 * oh * g.w), static_cast<int32_t>(g.w), g.ow,
+                            py + o_row, pi ? pi + o_row : nullptr);
           continue;
         }
         const int64_t h0 = std::max<int64_t>(oh * g.stride - g.padding, 0);

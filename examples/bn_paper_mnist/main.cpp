@@ -39,8 +39,8 @@ namespace {
 struct Options {
   std::string data;
   std::string out = "bn_paper_mnist_out";
-  int64_t steps = 3000;
-  int64_t eval_every = 100;
+  int64_t steps = 10000;
+  int64_t eval_every = 250;
   int64_t batch = 60;
   double lr = 0.5;
   uint64_t seed = 0;

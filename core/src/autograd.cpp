@@ -123,6 +123,21 @@ Tensor default_root_grad(const Tensor& root, const Tensor& gradient, const char*
 }
 }  // namespace
 
+Node::~Node() {
+  std::vector<std::shared_ptr<TensorImpl>> stack = std::move(inputs);
+  while (!stack.empty()) {
+    std::shared_ptr<TensorImpl> impl = std::move(stack.back());
+    stack.pop_back();
+    // Only when this was the last owner of the tensor and of its node does dropping it
+    // cascade; then take the node's inputs over so that its destructor has nothing to do.
+    if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1) {
+      std::shared_ptr<Node> node = std::move(impl->grad_fn);
+      for (auto& in : node->inputs) stack.push_back(std::move(in));
+      node->inputs.clear();
+    }
+  }
+}
+
 bool GradMode::is_enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
 

@@ -102,3 +102,13 @@ TEST_CASE("a long chain backward does not recurse") {
   sum(h).backward();
   CHECK(x.grad().item() == 1.0f);
 }
+
+TEST_CASE("dropping a long unused graph does not recurse", "[autograd]") {
+  Tensor x = ones({1}).requires_grad_();
+  {
+    Tensor h = x;
+    for (int i = 0; i < 300000; ++i) h = h * 1.0f;
+    CHECK(h.requires_grad());
+  }  // the whole chain is released here, iteratively
+  CHECK(x.requires_grad());
+}

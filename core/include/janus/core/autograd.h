@@ -22,6 +22,13 @@ using BackwardFn =
     std::function<std::vector<Tensor>(const Tensor& grad_output, const std::vector<bool>& needs)>;
 
 struct Node {
+  Node() = default;
+  // Releases a long chain of nodes iteratively: the default destructor would recurse once
+  // per node (Node -> input TensorImpl -> its Node ...) and overflow the stack.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   std::string kind;  // the op's kind name, e.g. "conv2d"
   // The inputs, in the op's order; null where an input does not require a gradient.
   std::vector<std::shared_ptr<TensorImpl>> inputs;

@@ -81,6 +81,7 @@ void check_against_naive(int64_t k, int64_t s, int64_t pad, int64_t width) {
 TEST_CASE("max_pool2d 2x2 stride 2 fast path matches a naive scan with ties and NaN", "[pool]") {
   check_against_naive(2, 2, 0, 6);   // scalar tail only
   check_against_naive(2, 2, 0, 36);  // 8-wide vector steps and a tail
+  check_against_naive(2, 2, 0, 7);   // odd width: the last column is in no window
 }
 
 TEST_CASE("max_pool2d general path matches a naive scan with ties and NaN", "[pool]") {

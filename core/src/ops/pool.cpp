@@ -146,11 +146,37 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
   });
   const Shape x_shape = x.shape();
   record(y, "max_pool2d", in, [index_buf, g, x_shape](const Tensor& dy, const std::vector<bool>& needs) {
-    Tensor dx = zeros(x_shape);
     const float* pdy = dy.data();
-    float* pdx = dx.data();
     const int32_t* idx = reinterpret_cast<const int32_t*>(index_buf.data());
     const int64_t per_plane = g.oh * g.ow;
+    if (g.k == 2 && g.stride == 2 && g.padding == 0 && g.h % 2 == 0 && g.w % 2 == 0) {
+      // The windows tile the plane: write every dx element once (dy at the argmax, else 0)
+      // instead of zero-filling dx and scattering. 0 + dy keeps the scatter's bits (-0 -> +0).
+      Tensor dx = empty(x_shape);
+      float* pdx = dx.data();
+      parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
+        for (int64_t p = p0; p < p1; ++p) {
+          float* plane = pdx + p * g.h * g.w;
+          for (int64_t oh = 0; oh < g.oh; ++oh) {
+            float* r0 = plane + 2 * oh * g.w;
+            float* r1 = r0 + g.w;
+            const int32_t base = static_cast<int32_t>(2 * oh * g.w), w = static_cast<int32_t>(g.w);
+            const int64_t o_row = p * per_plane + oh * g.ow;
+            for (int64_t ow = 0; ow < g.ow; ++ow) {
+              const float d = 0.0f + pdy[o_row + ow];
+              const int32_t c = base + static_cast<int32_t>(2 * ow), at = idx[o_row + ow];
+              r0[2 * ow] = at == c ? d : 0.0f;
+              r0[2 * ow + 1] = at == c + 1 ? d : 0.0f;
+              r1[2 * ow] = at == c + w ? d : 0.0f;
+              r1[2 * ow + 1] = at == c + w + 1 ? d : 0.0f;
+            }
+          }
+        }
+      });
+      return std::vector<Tensor>{dx};
+    }
+    Tensor dx = zeros(x_shape);
+    float* pdx = dx.data();
     parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p)
         for (int64_t o = p * per_plane; o < (p + 1) * per_plane; ++o)

@@ -110,6 +110,9 @@ TEST_CASE("keras trainable false freezes weights and BN statistics", "[keras]") 
   toy_data(x, y, 32, 3);
   model.compile("sgd", keras::Loss("sparse_categorical_crossentropy").from_logits(true));
   CHECK(model.graph().dump().find("stats=\"running\"") != std::string::npos);
+  // The frozen BN and its ReLU still run as one fused node (compile's fusion pass).
+  CHECK(model.graph().dump().find("relu=true") != std::string::npos);
+  CHECK(model.graph().dump().find("relu(") == std::string::npos);
   const NamedTensors before = bn->get_weights();
   const NamedTensors conv_before = model.get_layer("conv2d")->get_weights();
   model.fit(x, y, FitOptions().epochs(1).verbose(0));

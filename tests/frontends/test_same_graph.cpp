@@ -13,6 +13,8 @@
 //    The normalize nodes still differ in attributes that are real: the momentum convention
 //    (0.9 old == 0.1 new), the biased moving variance of Keras 3, Keras accepting one value
 //    per channel, and torch's num_batches_tracked buffer. The test checks exactly these.
+//  * Both frontends compile through fuse_norm_relu: every BN -> ReLU pair is one normalize
+//    node with relu=true in both graphs (checked below), so no relu node is left.
 #include <catch2/catch.hpp>
 
 #include <janus/core/autograd.h>
@@ -172,14 +174,17 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
   // --- the same graph ---
   Generator gen(5);
   const Tensor x = randn({2, 3, 32, 32}, &gen);  // NCHW for torch
-  const Graph tg = torch::trace_module(*net, x);
+  const Graph tg = torch::compile(net, x).graph();  // traced and fused, as it runs
   const Graph& kg = model.graph();  // traced by the Keras frontend on a (2, 32, 32, 3) batch
   CHECK(tg.parameter_count() == kg.parameter_count());
   const std::string keras_raw = kg.dump(DumpOptions().names(false));
   INFO(keras_raw);
   // Exactly two layout nodes: at the input and before Flatten.
   CHECK(keras_raw.find("%1 = permute(%0) {order=[0, 3, 1, 2]} : [2, 3, 32, 32]") != std::string::npos);
-  CHECK(keras_raw.find("%20 = permute(%19) {order=[0, 2, 3, 1]} : [2, 4, 4, 128]") != std::string::npos);
+  // (%15: the five relu nodes are fused into their normalize nodes.)
+  CHECK(keras_raw.find("%15 = permute(%14) {order=[0, 2, 3, 1]} : [2, 4, 4, 128]") != std::string::npos);
+  CHECK(keras_raw.find("relu(") == std::string::npos);
+  CHECK(tg.dump().find("relu(") == std::string::npos);
   CHECK(kg.nodes().size() == tg.nodes().size() + 2);
 
   const std::string torch_dump = without_batch_counter(tg).dump(DumpOptions().names(false));
@@ -194,6 +199,7 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
       continue;
     }
     ++norm_lines;
+    CHECK(tl[i].find("relu=true") != std::string::npos);
     // The BN attributes that are really different, and nothing else.
     CHECK(tl[i].find("momentum=0.1, momentum_convention=\"new\"") != std::string::npos);
     CHECK(kl_[i].find("momentum=0.9, momentum_convention=\"old\"") != std::string::npos);

@@ -58,6 +58,32 @@ TEST_CASE("torch compile runs the graph and matches eager in train and eval", "[
   CHECK(tnn::CrossEntropyLoss()(compiled(x), y).item() < before);
 }
 
+TEST_CASE("torch compile fuses BatchNorm2d and ReLU and keeps eager statistics", "[torch][fusion]") {
+  manual_seed(5);
+  auto eager = small_net();
+  manual_seed(5);
+  auto net = small_net();
+  Generator gen(6);
+  const Tensor x = randn({3, 3, 4, 4}, &gen);
+  auto compiled = torch::compile(net, x);
+  const std::string dump = compiled.graph().dump();
+  INFO(dump);
+  // The raw trace has the relu node; the compiled graph runs one fused normalize instead.
+  CHECK(torch::trace_module(*net, x).dump().find("%3 = relu(%2)") != std::string::npos);
+  CHECK(dump.find("relu(") == std::string::npos);
+  CHECK(dump.find("relu=true} : [3, 4, 4, 4]\n  %3 = dropout(%2)") != std::string::npos);
+  CHECK(compiled.graph().nodes().size() + 1 == torch::trace_module(*net, x).nodes().size());
+  auto bn_e = std::static_pointer_cast<tnn::BatchNorm2d>(eager->named_children()[1].second);
+  auto bn_c = std::static_pointer_cast<tnn::BatchNorm2d>(net->named_children()[1].second);
+  for (int step = 0; step < 3; ++step) {
+    const Tensor xs = randn({3, 3, 4, 4}, &gen);
+    CHECK(max_abs_diff((*eager)(xs), compiled(xs)) < 1e-6f);
+  }
+  CHECK(max_abs_diff(bn_e->running_mean, bn_c->running_mean) < 1e-6f);
+  CHECK(max_abs_diff(bn_e->running_var, bn_c->running_var) < 1e-6f);
+  CHECK(bn_c->num_batches_tracked.item() == 3.0f);
+}
+
 TEST_CASE("torch functional ops follow torch's argument order", "[torch]") {
   const Tensor x = from_vector({-1, 2, -3, 4}, {1, 1, 2, 2});
   CHECK(F::relu(x).to_vector() == std::vector<float>{0, 2, 0, 4});

@@ -83,13 +83,17 @@ std::string Sequential::trainable_signature() const {
 
 // Traced in training mode on a zero batch of 2; nodes that ignore the mode (a frozen BN's
 // statistics source) carry it as attributes. Parameters and buffers are shared handles.
+// fuse_norm_relu turns BatchNormalization -> ReLU into one fused normalize node (the same
+// numbers in fit() and predict(), one op fewer), as torch::compile does.
 void Sequential::ensure_graph() {
   JANUS_CHECK(!layers_.empty(), "Sequential: the model has no layers");
   if (has_graph_ && graph_signature_ == trainable_signature()) return;
   Shape example{2};
   for (int64_t v : input_shape()) example.push_back(v);
-  graph_ = trace([this](const std::vector<Tensor>& in) { return std::vector<Tensor>{forward_layers(in[0], {true})}; },
-                 {zeros(example)}, root_->named_parameters(), root_->named_buffers(), TraceOptions().training(true));
+  const Graph traced =
+      trace([this](const std::vector<Tensor>& in) { return std::vector<Tensor>{forward_layers(in[0], {true})}; },
+            {zeros(example)}, root_->named_parameters(), root_->named_buffers(), TraceOptions().training(true));
+  graph_ = fuse_norm_relu(traced);
   graph_signature_ = trainable_signature();
   has_graph_ = true;
 }

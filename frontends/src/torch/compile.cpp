@@ -1,4 +1,5 @@
-// torch::compile: a module traced once into a Graph, then run by the Graph.
+// torch::compile: a module traced once into a Graph, optimised by the graph passes that keep
+// training semantics (fuse_norm_relu), then run by the Graph.
 #include <janus/torch/compile.h>
 
 namespace janus::torch {
@@ -25,7 +26,7 @@ Graph trace_module(nn::Module& module, const Tensor& example_input) {
 
 CompiledModel compile(const std::shared_ptr<nn::Module>& module, const Tensor& example_input) {
   JANUS_CHECK(module != nullptr, "torch::compile: the module is null");
-  return CompiledModel(module, trace_module(*module, example_input));
+  return CompiledModel(module, fuse_norm_relu(trace_module(*module, example_input)));
 }
 
 }  // namespace janus::torch

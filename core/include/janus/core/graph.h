@@ -138,6 +138,13 @@ Graph trace(const TraceFn& fn, const std::vector<Tensor>& example_inputs, const 
 // result must be run with RunContext{false}; the BN tensors stay listed, unused.
 Graph fold_batchnorm(const Graph& graph);
 
+// Fusion, for training and inference: each "normalize" node (relu=false) whose output is
+// read only by one "relu" node becomes one normalize node with relu=true; the relu node is
+// dropped and its users read the fused node. Same outputs, running-statistic updates and
+// gradients (the fused backward masks dy with [y > 0], as relu does); one op, one buffer
+// and one pass over the activation fewer. Applied by torch::compile and keras compile.
+Graph fuse_norm_relu(const Graph& graph);
+
 // Removes the NHWC <-> NCHW permute nodes (order [0, 3, 1, 2] and [0, 2, 3, 1] on 4-D
 // values), rerouting their users to the permute's input and re-deriving shapes. Used to
 // compare a channels-last graph with a channels-first one structurally. Where a permute

@@ -108,7 +108,8 @@ class Sequential {
   // One call of the model (inference unless training), through the graph.
   Tensor operator()(const Tensor& x, bool training = false);
 
-  // The traced graph (traced at compile(); traced again when trainable flags changed).
+  // The graph that runs: traced at compile() (again when trainable flags changed), with
+  // BatchNormalization -> ReLU fused (fuse_norm_relu).
   const Graph& graph();
   // The internal (channels-first) module tree: children named by layer name.
   nn::Module& module() const { return *root_; }

@@ -2,6 +2,8 @@
 // runner whose forward runs the Graph, not the module. The graph shares the module's
 // parameters and buffers (same storage), so the module's optimizer trains the compiled
 // model and train()/eval() on the runner (or the module) chooses the mode each call uses.
+// The trace goes through fuse_norm_relu (graph.h): a BatchNorm followed by ReLU runs as one
+// fused normalize node, in training and in inference, with the same numbers as eager.
 //
 //   auto compiled = torch::compile(net, x);          // traced in net's current mode
 //   fmt::print("{}", compiled.graph().dump());
@@ -39,9 +41,9 @@ class CompiledModel {
 };
 
 // Traces module->forward on example_input in the module's current mode, with the
-// module's named parameters and buffers (PyTorch's names, e.g. "0.weight").
+// module's named parameters and buffers (PyTorch's names, e.g. "0.weight"), and fuses it.
 CompiledModel compile(const std::shared_ptr<nn::Module>& module, const Tensor& example_input);
-// The graph alone.
+// The raw trace alone (no passes): one node per op the module ran.
 Graph trace_module(nn::Module& module, const Tensor& example_input);
 
 }  // namespace janus::torch

@@ -6,15 +6,11 @@
 #include <janus/keras/layers.h>
 #include <janus/layers/conv.h>
 
+#include "keras_internal.h"
+
 namespace janus::keras::layers {
 
 namespace {
-
-std::string keras_shape(const Shape& s) {
-  std::string out = "(None";
-  for (int64_t v : s) out += fmt::format(", {}", v);
-  return out + ")";
-}
 
 void require_image(const Shape& s, const std::string& who) {
   JANUS_CHECK(s.size() == 3, "{}: expected an image input (height, width, channels) but got shape {} "
@@ -30,9 +26,9 @@ void assign(Tensor dst, const Tensor& src, const std::string& what) {
 }
 
 const Tensor& weight_named(const NamedTensors& w, const std::string& name, const std::string& who) {
-  for (const auto& [n, t] : w)
-    if (n == name) return t;
-  JANUS_FAIL("{}: set_weights needs \"{}\" (got {} weights)", who, name, w.size());
+  const Tensor* t = find_weight(w, name);
+  JANUS_CHECK(t != nullptr, "{}: set_weights needs \"{}\" (got {} weights)", who, name, w.size());
+  return *t;
 }
 
 }  // namespace

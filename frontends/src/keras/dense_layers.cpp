@@ -4,15 +4,9 @@
 #include <janus/keras/layers.h>
 #include <janus/layers/linear.h>
 
-namespace janus::keras::layers {
+#include "keras_internal.h"
 
-namespace {
-std::string keras_shape(const Shape& s) {
-  std::string out = "(None";
-  for (int64_t v : s) out += fmt::format(", {}", v);
-  return out + ")";
-}
-}  // namespace
+namespace janus::keras::layers {
 
 Shape Dense::build(const Shape& in) {
   JANUS_CHECK(in.size() == 1, "{}: expected a flat input (None, features) but got {} (hint: add a Flatten() or "
@@ -38,12 +32,8 @@ NamedTensors Dense::get_weights() const {
 void Dense::set_weights(const NamedTensors& w) {
   auto& fc = static_cast<nn::Linear&>(*module_);
   NoGradGuard ng;
-  const Tensor* kernel = nullptr;
-  const Tensor* bias = nullptr;
-  for (const auto& [n, t] : w) {
-    if (n == "kernel") kernel = &t;
-    if (n == "bias") bias = &t;
-  }
+  const Tensor* kernel = find_weight(w, "kernel");
+  const Tensor* bias = find_weight(w, "bias");
   JANUS_CHECK(kernel && kernel->dim() == 2, "{}: set_weights needs a 2-D \"kernel\" (in, out)", describe());
   JANUS_CHECK(kernel->size(0) == fc.weight.size(1) && kernel->size(1) == fc.weight.size(0),
               "{}: kernel must be ({}, {}) (got {})", describe(), fc.weight.size(1), fc.weight.size(0),

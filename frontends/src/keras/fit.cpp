@@ -7,6 +7,8 @@
 #include <janus/keras/model.h>
 #include <janus/training/metrics.h>
 
+#include "keras_internal.h"
+
 #include <chrono>
 #include <cstring>
 #include <numeric>
@@ -14,12 +16,6 @@
 namespace janus::keras {
 
 namespace {
-
-std::string keras_shape(const Shape& s) {
-  std::string out = "(None";
-  for (int64_t v : s) out += fmt::format(", {}", v);
-  return out + ")";
-}
 
 // Rows idx[b..e) of x (N, ...) as a new tensor.
 Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& idx, size_t b, size_t e) {

@@ -4,15 +4,9 @@
 #include <janus/core/safetensors.h>
 #include <janus/keras/model.h>
 
-namespace janus::keras {
+#include "keras_internal.h"
 
-namespace {
-std::string keras_shape(const Shape& s) {
-  std::string out = "(None";
-  for (int64_t v : s) out += fmt::format(", {}", v);
-  return out + ")";
-}
-}  // namespace
+namespace janus::keras {
 
 Sequential::Sequential(std::string name) : name_(std::move(name)), root_(std::make_shared<nn::Module>("Sequential")) {}
 
@@ -144,12 +138,28 @@ int64_t Sequential::count_params() const {
 }
 
 std::string Sequential::summary_string() const {
-  // Keras' Sequential layout: columns at 29, 55 and 65 characters.
-  auto row = [](const std::string& a, const std::string& b, const std::string& c) {
-    std::string line = a;
-    line += std::string(line.size() < 29 ? 29 - line.size() : 1, ' ') + b;
-    line += std::string(line.size() < 55 ? 55 - line.size() : 1, ' ') + c;
-    return line + "\n";
+  // Keras' Sequential layout: 65 characters, columns starting at 0, 29 and 55. A field too
+  // wide for its column (less a gutter) continues on the next line, as Keras 2.9+ wraps
+  // " batch_normalization (BatchN" / " ormalization)": the same 27-character pieces of the
+  // first field, but every column starts at its position on every line (Keras' wrapped
+  // rows start the shape one character late).
+  auto row = [](const std::string& layer, const std::string& shape, const std::string& params) {
+    constexpr size_t kStart[3] = {0, 29, 55};
+    // Text per line: " " + 27 (then a 1-space gutter), 24 (then 2), the rest.
+    constexpr size_t kWidth[3] = {27, 24, std::string::npos};
+    std::string left[3] = {layer, shape, params};
+    std::string out;
+    while (!left[0].empty() || !left[1].empty() || !left[2].empty()) {
+      std::string line;
+      for (int col = 0; col < 3; ++col) {
+        if (col > 0 && left[col].empty()) continue;
+        const std::string piece = left[col].substr(0, kWidth[col]);
+        left[col].erase(0, piece.size());
+        line += std::string(kStart[col] - line.size(), ' ') + (col == 0 ? " " : "") + piece;
+      }
+      out += line + "\n";
+    }
+    return out;
   };
   auto commas = [](int64_t v) {
     std::string s = std::to_string(v);
@@ -158,7 +168,7 @@ std::string Sequential::summary_string() const {
   };
   const std::string thin(65, '_'), thick(65, '=');
   std::string out = fmt::format("Model: \"{}\"\n{}\n", name_, thin);
-  out += row(" Layer (type)", "Output Shape", "Param #") + thick + "\n";
+  out += row("Layer (type)", "Output Shape", "Param #") + thick + "\n";
   int64_t trainable = 0, frozen = 0;
   bool first = true;
   for (const auto& l : layers_) {
@@ -168,7 +178,7 @@ std::string Sequential::summary_string() const {
     const int64_t t = l->trainable_params(), f = l->non_trainable_params();
     trainable += t;
     frozen += f;
-    out += row(fmt::format(" {} ({})", l->name(), l->class_name()), keras_shape(l->output_shape()), commas(t + f));
+    out += row(fmt::format("{} ({})", l->name(), l->class_name()), keras_shape(l->output_shape()), commas(t + f));
   }
   out += thick + "\n";
   out += fmt::format("Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n", commas(trainable + frozen),

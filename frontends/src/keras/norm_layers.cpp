@@ -7,15 +7,11 @@
 #include <janus/keras/layers.h>
 #include <janus/layers/norm.h>
 
+#include "keras_internal.h"
+
 namespace janus::keras::layers {
 
 namespace {
-
-std::string keras_shape(const Shape& s) {
-  std::string out = "(None";
-  for (int64_t v : s) out += fmt::format(", {}", v);
-  return out + ")";
-}
 
 void put(NamedTensors& out, const char* name, const Tensor& t) {
   if (t.defined()) out.emplace_back(name, t.clone());
@@ -23,14 +19,11 @@ void put(NamedTensors& out, const char* name, const Tensor& t) {
 
 void take(const NamedTensors& w, const char* name, Tensor dst, const std::string& who) {
   if (!dst.defined()) return;
-  for (const auto& [n, t] : w)
-    if (n == name) {
-      JANUS_CHECK(t.shape() == dst.shape(), "{}: {} expects shape {} (got {})", who, name, shape_str(dst.shape()),
-                  shape_str(t.shape()));
-      dst.copy_(t);
-      return;
-    }
-  JANUS_FAIL("{}: set_weights needs \"{}\"", who, name);
+  const Tensor* t = find_weight(w, name);
+  JANUS_CHECK(t != nullptr, "{}: set_weights needs \"{}\"", who, name);
+  JANUS_CHECK(t->shape() == dst.shape(), "{}: {} expects shape {} (got {})", who, name, shape_str(dst.shape()),
+              shape_str(t->shape()));
+  dst.copy_(*t);
 }
 
 // The module runs in the mode of the call (fit: training; evaluate/predict: inference).

@@ -1,0 +1,19 @@
+// Helpers shared by the Keras frontend's sources (internal, not installed): Keras' shape
+// text "(None, 4, 4, 3)" used in summaries and error messages, and the lookup of a weight
+// by its Keras name in a set_weights() list.
+#pragma once
+
+#include <janus/core/tensor.h>
+#include <janus/core/graph.h>  // NamedTensors
+
+#include <string>
+
+namespace janus::keras {
+
+// "(None, d1, d2, ...)": a Keras shape without the batch axis, printed with it.
+std::string keras_shape(const Shape& s);
+
+// The tensor named `name` in `weights` (the first one), or nullptr when there is none.
+const Tensor* find_weight(const NamedTensors& weights, const std::string& name);
+
+}  // namespace janus::keras

@@ -43,6 +43,8 @@ TEST_CASE("unary ops match std math", "[elementwise]") {
     CHECK((-x).data()[i] == -v);
   }
   CHECK(log(p).to_vector()[0] == Approx(std::log(0.5f)));
+  // NaN passes through relu, as in PyTorch.
+  CHECK(std::isnan(relu(from_vector({std::nanf("")}, {1})).item()));
   CHECK(sqrt(p).to_vector()[2] == Approx(std::sqrt(2.0f)));
   CHECK(pow(p, 3.0f).to_vector()[2] == Approx(8.0f));
 }

@@ -236,11 +236,12 @@ JANUS_REGISTER_OP(pow, {"pow", pow_forward});
 
 // ReLU keeps only its output: y > 0 exactly where x > 0, so the mask comes from y and x
 // can be freed (in a conv -> norm -> relu net, x is the norm's output). The gradient at
-// exactly 0 is taken as 0, as in PyTorch. Backward: dx = dy * [y > 0], written into dy's
+// exactly 0 is taken as 0, and NaN passes through, as in PyTorch (and as the fused
+// normalize+relu kernel does). Backward: dx = [y > 0] ? dy : 0, written into dy's
 // buffer when the engine hands over a gradient nobody else holds (no new allocation).
 Tensor relu_forward(const std::vector<Tensor>& in, const Attrs&, const RunContext&) {
   JANUS_CHECK(in.size() == 1 && in[0].defined(), "relu: expected one defined input");
-  Tensor out = unary_map(in[0], [](float v) { return v > 0.0f ? v : 0.0f; });
+  Tensor out = unary_map(in[0], [](float v) { return (v > 0.0f || v != v) ? v : 0.0f; });
   const Tensor yd = out.detach();
   record(out, "relu", in, [yd](const Tensor& g, const std::vector<bool>&) {
     const bool exclusive = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
@@ -248,7 +249,7 @@ Tensor relu_forward(const std::vector<Tensor>& in, const Attrs&, const RunContex
     const float *pg = g.data(), *py = yd.data();
     float* po = gx.data();
     parallel_for(0, g.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) po[i] = pg[i] * (py[i] > 0.0f ? 1.0f : 0.0f);
+      for (int64_t i = b; i < e; ++i) po[i] = py[i] > 0.0f ? pg[i] : 0.0f;
     });
     return std::vector<Tensor>{gx};
   });

@@ -5,8 +5,11 @@
 //   /usr/bin/python3 /work/shared/reference/torch_cifar_bench.py --threads 2 --batch 64 --norm bn
 //   build/bench/train_bench --threads 2 --batch 64 --norm bn [--steps 30] [--mode eager|compiled|both]
 //
-// Recipe as the script: synthetic randn input, random labels, SGD(lr 0.01, momentum 0.9),
-// cross-entropy, 3 warm-up steps then `steps` timed steps; eval = forward without grad.
+// The net is the examples' (examples/common/bench_cnn.h). Recipe as the script: synthetic
+// randn input, random labels, SGD(lr 0.01, momentum 0.9), cross-entropy, 3 warm-up steps
+// then `steps` timed steps; eval = forward without grad.
+#include "common/bench_cnn.h"
+
 #include <janus/core/autograd.h>
 #include <janus/core/ops/nn.h>
 #include <janus/core/parallel.h>
@@ -49,36 +52,10 @@ Args parse(int argc, char** argv) {
     else if (k == "--mode") a.mode = next();
     else JANUS_FAIL("train_bench: unknown argument '{}' (expected --threads --batch --norm --steps --mode)", k);
   }
-  JANUS_CHECK(a.norm == "bn" || a.norm == "pcn" || a.norm == "none",
-              "train_bench: --norm expected bn, pcn or none (got '{}')", a.norm);
+  janus::examples::check_norm_kind(a.norm);  // bn, pcn, in, gn, ln, none
   JANUS_CHECK(a.mode == "eager" || a.mode == "compiled" || a.mode == "both",
               "train_bench: --mode expected eager, compiled or both (got '{}')", a.mode);
   return a;
-}
-
-// [conv3x3 -> norm -> relu] x2 -> maxpool2 -> [.. 64 ..] x2 -> maxpool2 -> conv 128 -> norm
-// -> relu -> maxpool2 -> flatten -> linear(2048, 10); convs have a bias only without norm.
-std::shared_ptr<tnn::Sequential> make_net(const std::string& norm, janus::Generator& gen) {
-  auto net = std::make_shared<tnn::Sequential>();
-  auto block = [&](int64_t cin, int64_t cout) {
-    net->push_back(std::make_shared<tnn::Conv2d>(
-        tnn::Conv2dOptions(cin, cout, 3).padding(1).bias(norm == "none").generator(&gen)));
-    if (norm == "bn") net->push_back(std::make_shared<tnn::BatchNorm2d>(tnn::BatchNormOptions(cout)));
-    if (norm == "pcn")
-      net->push_back(std::make_shared<tnn::InstanceNorm2d>(tnn::InstanceNormOptions(cout).affine(true)));
-    net->push_back(std::make_shared<tnn::ReLU>());
-  };
-  block(3, 32);
-  block(32, 32);
-  net->push_back(std::make_shared<tnn::MaxPool2d>(2));
-  block(32, 64);
-  block(64, 64);
-  net->push_back(std::make_shared<tnn::MaxPool2d>(2));
-  block(64, 128);
-  net->push_back(std::make_shared<tnn::MaxPool2d>(2));
-  net->push_back(std::make_shared<tnn::Flatten>());
-  net->push_back(std::make_shared<tnn::Linear>(tnn::LinearOptions(2048, 10).generator(&gen)));
-  return net;
 }
 
 double seconds_of(const std::function<void()>& f, int reps) {
@@ -96,7 +73,7 @@ double peak_rss_mib() {
 // Trains and evaluates one fresh net through `forward` (eager module or compiled graph).
 void run(const Args& a, bool compiled) {
   janus::Generator gen(0);
-  auto net = make_net(a.norm, gen);
+  auto net = janus::examples::make_bench_cnn(a.norm, gen);
   Tensor x = janus::randn({a.batch, 3, 32, 32}, &gen);
   Tensor y = janus::empty({a.batch});
   for (int64_t i = 0; i < a.batch; ++i) y.data()[i] = static_cast<float>(gen.below(10));

@@ -7,16 +7,16 @@
 //   batch_size_sweep --epochs 3 --train-size 3000
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
+#include "common/cli.h"
+#include "common/data_flags.h"
 #include "common/train_loop.h"
 
 #include <janus/core/error.h>
 #include <janus/core/optim/optim.h>
-#include <janus/core/parallel.h>
 #include <janus/training/csv_history.h>
 #include <janus/training/output_dir.h>
 #include <janus/training/plot.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -31,15 +31,15 @@ struct Options {
   std::string norms = "bn,gn,pcn";
   std::string batches = "32,16,8,4,2";
   int epochs = 3;
-  DataSpec data;
+  DataFlags data;
   double lr = 0.005;  // at batch 32; = 0.01 at 64, what learns on the synthetic set
   uint64_t seed = 0;
   int threads = 0;
   std::string out = "batch_size_sweep_out";
 };
 
-int run_main(const Options& o) {
-  if (o.threads > 0) set_num_threads(o.threads);
+int run_main(const Options& o, const DataSpec& data_spec) {
+  apply_threads(o.threads);
   const auto norms = split_list(o.norms);
   for (const auto& n : norms) check_norm_kind(n);
   std::vector<int64_t> batches;
@@ -52,20 +52,16 @@ int run_main(const Options& o) {
   JANUS_CHECK(!norms.empty() && !batches.empty(), "--norms and --batches must not be empty");
   JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
   training::ensure_output_dir(o.out, "--out");
-  const CifarData data = load_cifar_data(o.data);
+  const CifarData data = load_cifar_data(data_spec);
   fmt::print("data: {}\n{} epoch(s) per run; SGD momentum 0.9, wd 5e-4, lr = {} * batch / 32, one epoch of linear "
              "warm-up then per-step cosine\n",
              data.description, o.epochs, o.lr);
   const std::string csv_path = join_path(o.out, "batch_size_sweep.csv");
   training::CsvHistory csv(csv_path, {"norm", "batch", "lr", "test_acc", "test_error", "train_loss", "seconds"});
-  Generator master_gen(o.seed);
-  auto master = make_bench_cnn("bn", master_gen, data.train.num_classes());
   auto test_loader = make_eval_loader(data.test, 500);
   for (const auto& norm : norms) {
     for (int64_t b : batches) {
-      Generator own(o.seed + 7919);
-      auto net = make_bench_cnn(norm, own, data.train.num_classes());
-      copy_shared_weights(*master, *net);
+      auto net = make_bench_cnn_for_seed(norm, o.seed, data.train.num_classes());
       auto loader = make_train_loader(data.train, b, o.seed);
       const double lr = o.lr * static_cast<double>(b) / 32.0;
       const int64_t spe = loader->num_batches();
@@ -87,7 +83,7 @@ int run_main(const Options& o) {
   }
   training::PlotSpec spec(join_path(o.out, "batch_size_sweep.png"),
                           fmt::format("Test error vs batch size ({}, {} epochs; GroupNorm paper Table 2 at small scale)",
-                                      o.data.data == "synthetic" ? "synthetic data" : "CIFAR-10", o.epochs));
+                                      o.data.synthetic() ? "synthetic data" : "CIFAR-10", o.epochs));
   spec.size(1000, 650);
   auto& p = spec.panel("Test error (BN evaluated with running statistics)", "batch size (log scale)", "test error (%)");
   p.log_x().key("below");
@@ -112,29 +108,19 @@ int run_main(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  o.data.train_size = 3000;
-  o.data.test_size = 1000;
+  o.data.spec.train_size = 3000;
+  o.data.spec.test_size = 1000;
+  o.data.cifar_all_by_default = false;  // 15 runs: CIFAR is capped at these sizes too
   CLI::App app{"batch_size_sweep: BN vs GroupNorm vs per-channel norm as the batch shrinks"};
   app.add_option("--norms", o.norms, "comma-separated norms (bn,pcn,in,gn,ln,none)")->capture_default_str();
   app.add_option("--batches", o.batches, "comma-separated batch sizes")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run")->capture_default_str();
-  app.add_option("--data", o.data.data, "'synthetic' or a CIFAR-10 binary directory")->capture_default_str();
-  app.add_option("--train-size", o.data.train_size, "training images (synthetic size, or first n of CIFAR)")
-      ->capture_default_str();
-  app.add_option("--test-size", o.data.test_size, "test images")->capture_default_str();
+  add_data_flags(app, o.data);
   app.add_option("--lr", o.lr, "learning rate at batch 32 (linear scaling)")->capture_default_str();
   app.add_option("--seed", o.seed, "seed of the weights and data order")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (0 = default)")->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
-    return run_main(o);
-  } catch (const janus::Error& e) {
-    fmt::print(stderr, "batch_size_sweep: error: {}\n", e.what());
-    return 1;
-  }
+  add_threads_flag(app, o.threads);
+  add_out_flag(app, o.out);
+  if (int rc = parse_flags(app, argc, argv); rc >= 0) return rc;
+  const DataSpec spec = finish_data_flags(app, o.data);
+  return run_reporting_errors("batch_size_sweep", [&] { return run_main(o, spec); });
 }

@@ -6,12 +6,12 @@
 //
 //   bn_paper_mnist --data ../shared/data/mnist --steps 5000
 #include "common/bench_cnn.h"
+#include "common/cli.h"
 
 #include <janus/core/autograd.h>
 #include <janus/core/error.h>
 #include <janus/core/ops/nn.h>
 #include <janus/core/optim/optim.h>
-#include <janus/core/parallel.h>
 #include <janus/datasets/data_loader.h>
 #include <janus/datasets/mnist.h>
 #include <janus/layers/activation.h>
@@ -24,7 +24,6 @@
 #include <janus/training/output_dir.h>
 #include <janus/training/plot.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -90,7 +89,7 @@ void measure(nn::Sequential& net, const datasets::Dataset& test, const Options& 
 }
 
 int run_main(const Options& o) {
-  if (o.threads > 0) set_num_threads(o.threads);
+  examples::apply_threads(o.threads);
   JANUS_CHECK(!o.data.empty(), "--data: expected the MNIST directory (train-images-idx3-ubyte[.gz], ...); "
               "scripts/get_data.sh downloads it");
   training::require_dir(o.data, "--data");
@@ -172,17 +171,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the weights and the batches")->capture_default_str();
   app.add_option("--unit", o.unit, "which last-layer unit's sigmoid input to follow")->capture_default_str();
   app.add_option("--percentile-images", o.percentile_images, "test images for the percentiles")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (0 = default)")->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
-    return run_main(o);
-  } catch (const janus::Error& e) {
-    fmt::print(stderr, "bn_paper_mnist: error: {}\n", e.what());
-    return 1;
-  }
+  examples::add_threads_flag(app, o.threads);
+  examples::add_out_flag(app, o.out);
+  if (int rc = examples::parse_flags(app, argc, argv); rc >= 0) return rc;
+  return examples::run_reporting_errors("bn_paper_mnist", [&] { return run_main(o); });
 }

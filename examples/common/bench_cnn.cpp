@@ -74,4 +74,14 @@ void copy_shared_weights(const nn::Module& src, nn::Module& dst) {
   }
 }
 
+std::shared_ptr<nn::Sequential> make_bench_cnn_for_seed(const std::string& kind, uint64_t seed,
+                                                        int64_t num_classes) {
+  Generator master_gen(seed);
+  auto master = make_bench_cnn("bn", master_gen, num_classes);
+  Generator own_gen(seed + 7919);
+  auto net = make_bench_cnn(kind, own_gen, num_classes);
+  copy_shared_weights(*master, *net);
+  return net;
+}
+
 }  // namespace janus::examples

@@ -33,4 +33,10 @@ std::shared_ptr<nn::Sequential> make_bench_cnn(const std::string& kind, Generato
 // named alike with equal shapes are copied; norm-layer affine parameters are left as made.
 void copy_shared_weights(const nn::Module& src, nn::Module& dst);
 
+// The benchmark CNN with `kind` and the initial weights every variant gets for `seed`: conv
+// and linear weights from one master draw Generator(seed) (copy_shared_weights), the "none"
+// variant's conv biases from Generator(seed + 7919). Same seed, same start for every kind.
+std::shared_ptr<nn::Sequential> make_bench_cnn_for_seed(const std::string& kind, uint64_t seed,
+                                                        int64_t num_classes = 10);
+
 }  // namespace janus::examples

@@ -8,6 +8,9 @@
 //   compare_norms --data ../shared/data/cifar-10-batches-bin --epochs 5 --seeds 3
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
+#include "common/cli.h"
+#include "common/data_flags.h"
+#include "common/peak_lr.h"
 #include "common/train_loop.h"
 
 #include <janus/core/error.h>
@@ -21,7 +24,6 @@
 #include <janus/training/plot.h>
 #include <janus/training/population_stats.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -40,10 +42,9 @@ struct Options {
   int seeds = 1;
   uint64_t seed = 0;
   int epochs = 4;
-  DataSpec data;
-  std::string train_files, test_files;
+  DataFlags data;
   int64_t batch = 64;
-  double lr = 0.05, momentum = 0.9, weight_decay = 5e-4, warmup = 1.0;
+  double lr = kReferencePeakLr, momentum = 0.9, weight_decay = 5e-4, warmup = 1.0;
   double target_acc = 0.6;
   int64_t telemetry_every = 20;
   int64_t popstats_images = 10000;
@@ -65,11 +66,7 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
   run.norm = norm;
   run.seed = seed;
   // Same initial weights for every norm: conv/linear weights come from one master draw.
-  Generator master_gen(seed);
-  auto master = make_bench_cnn("bn", master_gen, data.train.num_classes());
-  Generator own_gen(seed + 7919);  // only the "none" variant's conv biases use it
-  auto net = make_bench_cnn(norm, own_gen, data.train.num_classes());
-  copy_shared_weights(*master, *net);
+  auto net = make_bench_cnn_for_seed(norm, seed, data.train.num_classes());
 
   auto train_loader = make_train_loader(data.train, o.batch, seed);  // same data order for every norm
   auto test_loader = make_eval_loader(data.test, 500);
@@ -225,8 +222,8 @@ void print_summary(const Options& o, const std::vector<std::string>& norms, cons
   }
 }
 
-int run_main(const Options& o) {
-  if (o.threads > 0) set_num_threads(o.threads);
+int run_main(const Options& o, const DataSpec& spec) {
+  apply_threads(o.threads);
   const auto norms = split_list(o.norms);
   JANUS_CHECK(!norms.empty(), "--norms: expected a comma-separated list such as bn,pcn (got '{}')", o.norms);
   for (const auto& n : norms) check_norm_kind(n);
@@ -234,9 +231,6 @@ int run_main(const Options& o) {
   JANUS_CHECK(o.seeds >= 1, "--seeds: expected >= 1 (got {})", o.seeds);
   JANUS_CHECK(o.telemetry_every >= 1, "--telemetry-every: expected >= 1 (got {})", o.telemetry_every);
   training::ensure_output_dir(o.out, "--out");
-  DataSpec spec = o.data;
-  spec.train_files = split_list(o.train_files);
-  spec.test_files = split_list(o.test_files);
   const CifarData data = load_cifar_data(spec);
   fmt::print("data: {}\nrecipe: SGD lr {} momentum {} wd {}, batch {}, {} epoch(s) warm-up then per-step cosine, "
              "crop pad 4 + flip; {} thread(s)\n",
@@ -264,7 +258,7 @@ int run_main(const Options& o) {
       if (r.norm == norm) mine.push_back(&r);
     write_mean_curves(o, norm, mine);
   }
-  const std::string short_desc = o.data.data == "synthetic" ? "synthetic data" : "CIFAR-10";
+  const std::string short_desc = o.data.synthetic() ? "synthetic data" : "CIFAR-10";
   draw_plots(o, norms, short_desc);
   print_summary(o, norms, runs);
   fmt::print("\nwrote {}: curves_<norm>.csv (mean over seeds), curves_<norm>_seed<s>.csv (the PyTorch script's "
@@ -277,23 +271,16 @@ int run_main(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  o.data.train_size = 4000;
-  o.data.test_size = 1000;
+  o.data.spec.train_size = 4000;
+  o.data.spec.test_size = 1000;
   CLI::App app{"compare_norms: the same CNN, the same initial weights and data order, several normalizations"};
   app.add_option("--norms", o.norms, "comma-separated: bn,pcn,in,gn,ln,none")->capture_default_str();
   app.add_option("--seeds", o.seeds, "number of seeds (mean and spread are shown)")->capture_default_str();
   app.add_option("--seed", o.seed, "first seed")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run (default 4 on synthetic data, 5 on CIFAR)");
-  app.add_option("--data", o.data.data, "'synthetic' or a CIFAR-10 binary directory")->capture_default_str();
-  app.add_option("--train-files", o.train_files, "CIFAR files for training (default data_batch_1..5, or 1..4 "
-                                                 "when test_batch.bin is absent)");
-  app.add_option("--test-files", o.test_files, "CIFAR files for testing (default test_batch.bin, else data_batch_5.bin)");
-  app.add_option("--train-size", o.data.train_size,
-                 "synthetic: training images; CIFAR: use the first n (0 = all)")->capture_default_str();
-  app.add_option("--test-size", o.data.test_size, "synthetic: test images; CIFAR: first n (0 = all)")
-      ->capture_default_str();
+  add_data_flags(app, o.data);
   app.add_option("--batch", o.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", o.lr, "peak learning rate (default 0.05 as the reference; 0.01 on synthetic data)");
+  add_peak_lr_flag(app, o.lr);
   app.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
   app.add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();
   app.add_option("--warmup", o.warmup, "epochs of linear warm-up before the cosine decay")->capture_default_str();
@@ -301,31 +288,11 @@ int main(int argc, char** argv) {
   app.add_option("--telemetry-every", o.telemetry_every, "record norm telemetry every k steps")->capture_default_str();
   app.add_option("--popstats-images", o.popstats_images, "training images for BN population statistics")
       ->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (0 = JANUS_NUM_THREADS or all cores)")->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (o.data.data != "synthetic") {
-    // For CIFAR the sizes default to "all" unless given explicitly.
-    if (app.count("--train-size") == 0) o.data.train_size = 0;
-    if (app.count("--test-size") == 0) o.data.test_size = 0;
-    if (app.count("--epochs") == 0) o.epochs = 5;  // the reference script's default
-  } else if (app.count("--lr") == 0) {
-    // Measured: with the reference peak lr 0.05 both this net in PyTorch (torch_cifar_curves.py
-    // on the same synthetic images) and janus stall at chance on the small synthetic set; at
-    // 0.01 they learn within the demo's few minutes. CIFAR keeps the reference's 0.05.
-    o.lr = 0.01;
-  }
-  try {
-    return run_main(o);
-  } catch (const janus::Error& e) {
-    fmt::print(stderr, "compare_norms: error: {}\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "compare_norms: unexpected error: {}\n", e.what());
-    return 1;
-  }
+  add_threads_flag(app, o.threads);
+  add_out_flag(app, o.out);
+  if (int rc = parse_flags(app, argc, argv); rc >= 0) return rc;
+  const DataSpec spec = finish_data_flags(app, o.data);  // CIFAR: sizes default to all
+  if (!o.data.synthetic() && app.count("--epochs") == 0) o.epochs = 5;  // the reference script's default
+  o.lr = resolve_peak_lr(app, o.data, o.lr);  // 0.05, or 0.01 on synthetic data (peak_lr.h)
+  return run_reporting_errors("compare_norms", [&] { return run_main(o, spec); });
 }

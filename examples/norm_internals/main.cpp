@@ -7,13 +7,14 @@
 //
 //   norm_internals            # the whole tour
 //   norm_internals --step 4   # one step
+#include "common/cli.h"
+
 #include <janus/core/autograd.h>
 #include <janus/core/fold_bn.h>
 #include <janus/core/ops.h>
 #include <janus/core/ops/norm.h>
 #include <janus/core/random.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -254,20 +255,13 @@ int main(int argc, char** argv) {
   int step = 0;
   CLI::App app{"norm_internals: a guided tour of batch and per-channel normalization, with real numbers"};
   app.add_option("--step", step, "run only this step (1-7); 0 runs them all")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
+  if (int rc = examples::parse_flags(app, argc, argv); rc >= 0) return rc;
+  return examples::run_reporting_errors("norm_internals", [&] {
     JANUS_CHECK(step >= 0 && step <= 7, "--step: expected 0..7 (got {})", step);
     void (*steps[])() = {step1_forward, step2_running, step3_train_vs_eval, step4_backward, step5_per_channel,
                          step6_seed_snippets, step7_fold};
     for (int i = 1; i <= 7; ++i)
       if (step == 0 || step == i) steps[i - 1]();
     return 0;
-  } catch (const janus::Error& e) {
-    fmt::print(stderr, "norm_internals: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -26,15 +26,8 @@ bool foldable_norm(const GraphNode& node, const Graph& graph) {
 Graph fold_batchnorm(const Graph& graph) {
   const auto& values = graph.values();
   const auto& nodes = graph.nodes();
-  // How many nodes (and graph outputs) read each value.
-  std::vector<int> uses(values.size(), 0);
-  for (const GraphNode& n : nodes)
-    for (int64_t id : n.inputs)
-      if (id >= 0) ++uses[id];
-  for (int64_t id : graph.outputs()) ++uses[id];
-  // producer[v] = index of the node producing value v.
-  std::vector<int64_t> producer(values.size(), -1);
-  for (size_t i = 0; i < nodes.size(); ++i) producer[nodes[i].output] = static_cast<int64_t>(i);
+  const std::vector<int> uses = graph.use_counts();
+  const std::vector<int64_t> producer = graph.producers();
 
   // fold_into[conv node] = norm node; skip[norm node] = true.
   std::vector<int64_t> fold_into(nodes.size(), -1);

@@ -11,14 +11,8 @@ namespace janus {
 Graph fuse_norm_relu(const Graph& graph) {
   const auto& values = graph.values();
   const auto& nodes = graph.nodes();
-  // How many node operands and graph outputs read each value.
-  std::vector<int> uses(values.size(), 0);
-  for (const GraphNode& n : nodes)
-    for (int64_t id : n.inputs)
-      if (id >= 0) ++uses[id];
-  for (int64_t id : graph.outputs()) ++uses[id];
-  std::vector<int64_t> producer(values.size(), -1);
-  for (size_t i = 0; i < nodes.size(); ++i) producer[nodes[i].output] = static_cast<int64_t>(i);
+  const std::vector<int> uses = graph.use_counts();
+  const std::vector<int64_t> producer = graph.producers();
 
   // fused_relu[norm node] = the relu node it absorbs; absorbed[relu node] = true.
   std::vector<int64_t> fused_relu(nodes.size(), -1);

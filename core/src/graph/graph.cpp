@@ -185,4 +185,19 @@ uint64_t fnv1a64(const std::string& text) {
 
 uint64_t Graph::hash(const DumpOptions& options) const { return fnv1a64(dump(options)); }
 
+std::vector<int> Graph::use_counts() const {
+  std::vector<int> uses(values_.size(), 0);
+  for (const GraphNode& n : nodes_)
+    for (int64_t id : n.inputs)
+      if (id >= 0) ++uses[id];
+  for (int64_t id : outputs_) ++uses[id];
+  return uses;
+}
+
+std::vector<int64_t> Graph::producers() const {
+  std::vector<int64_t> producer(values_.size(), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i) producer[nodes_[i].output] = static_cast<int64_t>(i);
+  return producer;
+}
+
 }  // namespace janus

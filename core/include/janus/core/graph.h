@@ -75,6 +75,10 @@ class Graph {
   const std::vector<GraphNode>& nodes() const { return nodes_; }
   const std::vector<int64_t>& inputs() const { return inputs_; }
   const std::vector<int64_t>& outputs() const { return outputs_; }
+  // For passes: how many node operands and graph outputs read each value, and the index of
+  // the node that produces each value (-1 for inputs, parameters, buffers, constants).
+  std::vector<int> use_counts() const;
+  std::vector<int64_t> producers() const;
   // The tensor held for a parameter, buffer or constant value (undefined otherwise).
   const Tensor& tensor(int64_t value) const;
   NamedTensors parameters() const;

@@ -7,6 +7,7 @@
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
 
+#include <close.h>
 #include <fixtures.h>
 #include <gradcheck.h>
 
@@ -17,16 +18,10 @@
 
 using namespace janus;
 using janus::testing::Fixture;
+using janus::testing::require_close;
 using janus::testing::gradcheck;
 
 namespace {
-
-void require_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  INFO(what << ": got shape " << shape_str(got.shape()) << " want " << shape_str(want.shape())
-            << ", max |diff| " << (got.shape() == want.shape() ? max_abs_diff(got, want) : -1.0f));
-  REQUIRE(got.shape() == want.shape());
-  REQUIRE(allclose(got, want, 1e-5f, 1e-5f));
-}
 
 Pool2dOptions options_from(const Fixture& f, const std::string& name) {
   return Pool2dOptions(static_cast<int64_t>(f.value(name + ".kernel")))

@@ -13,12 +13,14 @@
 #include <janus/layers/sequential.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 #include <fixtures.h>
 
 #include <string>
 
 using namespace janus;
 using janus::testing::Fixture;
+using janus::testing::require_close;
 
 namespace {
 
@@ -31,13 +33,6 @@ std::shared_ptr<nn::Sequential> build(bool with_bn) {
   net->push_back(std::make_shared<nn::Flatten>());
   net->push_back(std::make_shared<nn::Linear>(64, 5));
   return net;
-}
-
-void require_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  INFO(what << ": got " << shape_str(got.shape()) << " want " << shape_str(want.shape()));
-  REQUIRE(got.shape() == want.shape());
-  INFO("max |diff| " << max_abs_diff(got, want));
-  CHECK(allclose(got, want, 1e-5f, 1e-5f));
 }
 
 void check_model(const std::string& tag, bool with_bn) {

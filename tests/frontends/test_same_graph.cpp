@@ -20,6 +20,7 @@
 #include <janus/core/autograd.h>
 #include <janus/core/graph.h>
 #include <janus/core/ops.h>
+#include <janus/core/optim/optim.h>
 #include <janus/core/random.h>
 #include <janus/keras/keras.h>
 #include <janus/torch/torch.h>
@@ -267,4 +268,50 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
       }
     }
   }
+}
+
+TEST_CASE("keras fit and a torch training loop train identically from the same weights", "[keras][torch]") {
+  // Same weights, same batches in the same order, SGD(0.01, momentum 0.9) without weight
+  // decay on both sides: the mean loss fit() reports for its epoch must equal the mean of
+  // the torch loop's step losses, and the trained weights must agree.
+  Generator gen(3);
+  auto net = torch_net();
+  randomize_bn(net, gen);
+  keras::Sequential model = keras_net();
+  model.compile(keras::optimizers::SGD(0.01).momentum(0.9),
+                keras::Loss("sparse_categorical_crossentropy").from_logits(true), {"accuracy"});
+  load_torch_weights(model, net);
+  optim::SGD opt(net->parameters(), optim::SGDOptions(0.01).momentum(0.9));
+
+  constexpr int64_t kSteps = 3, kBatch = 8;
+  Generator data_gen(5);
+  const Tensor x = randn({kSteps * kBatch, 3, 32, 32}, &data_gen);
+  Tensor y = zeros({kSteps * kBatch});
+  for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] = static_cast<float>(i % 10);
+
+  double torch_loss_sum = 0.0;
+  for (int64_t s = 0; s < kSteps; ++s) {
+    const int64_t image = 3 * 32 * 32;
+    const Tensor xs = from_vector(std::vector<float>(x.data() + s * kBatch * image, x.data() + (s + 1) * kBatch * image),
+                                  {kBatch, 3, 32, 32});
+    const Tensor ys = from_vector(std::vector<float>(y.data() + s * kBatch, y.data() + (s + 1) * kBatch), {kBatch});
+    Tensor loss = cross_entropy(net->forward(xs), ys);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    torch_loss_sum += loss.item();
+  }
+  std::ostringstream quiet;
+  model.set_output(&quiet);
+  const keras::History h =
+      model.fit(nchw_to_nhwc(x), y, keras::FitOptions().epochs(1).batch_size(kBatch).shuffle(false).verbose(0));
+  const double keras_loss = h.history.at("loss").back();
+  CHECK(keras_loss == Approx(torch_loss_sum / kSteps).epsilon(1e-5));
+
+  // The final Linear/Dense weights after the three steps.
+  auto fc = std::dynamic_pointer_cast<tnn::Linear>(net->named_children().back().second);
+  auto kfc = std::static_pointer_cast<nn::Linear>(model.get_layer("dense")->module());
+  const Tensor permuted = transpose(dense_kernel_from_torch(fc->weight, 128, 4, 4), 0, 1);
+  CHECK(max_abs_diff(permuted, kfc->weight) < 1e-5f);
+  CHECK(max_abs_diff(fc->bias, kfc->bias) < 1e-5f);
 }

@@ -20,7 +20,7 @@ std::atomic<uint64_t> next_sequence{1};
 // made, so a gradient buffer is never shared with a tensor the user can see.
 void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& g, bool may_adopt) {
   if (!slot) {
-    if (may_adopt && g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1) {
+    if (may_adopt && is_exclusive(g)) {
       slot = g.impl_ptr();
     } else {
       slot = g.clone().impl_ptr();
@@ -136,6 +136,10 @@ Node::~Node() {
       node->inputs.clear();
     }
   }
+}
+
+bool is_exclusive(const Tensor& t) {
+  return t.defined() && t.impl_ptr().use_count() == 1 && t.impl()->storage.use_count() == 1;
 }
 
 bool GradMode::is_enabled() { return grad_mode_enabled; }

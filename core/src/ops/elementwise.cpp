@@ -244,7 +244,7 @@ Tensor relu_forward(const std::vector<Tensor>& in, const Attrs&, const RunContex
   Tensor out = unary_map(in[0], [](float v) { return (v > 0.0f || v != v) ? v : 0.0f; });
   const Tensor yd = out.detach();
   record(out, "relu", in, [yd](const Tensor& g, const std::vector<bool>&) {
-    const bool exclusive = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
+    const bool exclusive = is_exclusive(g);
     Tensor gx = exclusive ? g : empty(g.shape());
     const float *pg = g.data(), *py = yd.data();
     float* po = gx.data();

@@ -323,8 +323,7 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
     // dx is affine in (dy, x) element by element, so it may overwrite dy's buffer when the
     // engine hands over a gradient nobody else holds: no allocation, a smaller working set.
     // Not for layer norm: its dgamma/dbeta pass reads dy after dx is written.
-    const bool exclusive = !p.per_element_affine() && g.impl_ptr().use_count() == 1 &&
-                           g.impl()->storage.use_count() == 1;
+    const bool exclusive = !p.per_element_affine() && is_exclusive(g);
     Tensor dx = needs[0] ? (exclusive ? g : empty(xd.shape())) : Tensor();
     Tensor dw = needs[1] ? empty(ws) : Tensor();
     Tensor db = needs[2] ? empty(bs) : Tensor();

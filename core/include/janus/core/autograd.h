@@ -64,6 +64,11 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 void record(Tensor& output, const char* kind, const std::vector<Tensor>& inputs,
             BackwardFn backward);
 
+// True when nobody else holds this tensor's handle or its storage. The engine hands a
+// backward an exclusive incoming gradient where it can, and a backward may then write its
+// result into that buffer instead of allocating (relu, normalize).
+bool is_exclusive(const Tensor& t);
+
 // Sums `grad` over broadcast axes so that it has `shape` (the reverse of broadcasting).
 Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
 

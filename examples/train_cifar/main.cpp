@@ -1,15 +1,17 @@
 // train_cifar: trains the benchmark CNN (shared/reference/torch_cifar_bench.py) on CIFAR-10
 // or the synthetic default, from either frontend, with the recipe of compare_norms (SGD
-// momentum 0.9, batch 64, one epoch of warm-up then cosine, random crop pad 4 + flip; peak
-// lr 0.05 on CIFAR as the reference, 0.01 on the synthetic set, where 0.05 stalls at chance
+// momentum 0.9, batch 64, one epoch of linear warm-up then per-step cosine decay to 0,
+// weight decay, random crop pad 4 + flip redone every epoch by the DataLoader; peak lr
+// 0.05 on CIFAR as the reference, 0.01 on the synthetic set, where 0.05 stalls at chance
 // -- in PyTorch too, see docs/examples.md):
 //   --frontend torch  eager torch-style modules: exactly compare_norms' training of one
-//                     norm (per-step schedule, weight decay 5e-4);
-//   --frontend keras  keras::Sequential compiled to a Graph, trained with fit() once per
-//                     epoch on that epoch's batches from the same loader (same order, same
-//                     crops and flips, channels-last). fit() has no per-batch hooks and the
-//                     Keras SGD no weight decay: the lr is set per epoch (the mean of the
-//                     per-step schedule over that epoch) and there is no weight decay.
+//                     norm (LambdaLR warmup_cosine per step, coupled weight decay 5e-4);
+//   --frontend keras  keras::Sequential compiled to a Graph, written as a Keras 3 user
+//                     would: SGD(CosineDecay(warmup_target, warmup_steps), momentum 0.9,
+//                     weight_decay 5e-3 -- Keras' decoupled form of torch's 5e-4, see
+//                     run_keras) and one fit() for all epochs on the same loader's batches
+//                     (a PyDataset: same order, crops and flips, channels-last), with
+//                     CSVLogger and ModelCheckpoint(save_best_only) callbacks.
 // Keras-style progress, a CSV history (Keras CSVLogger columns), a safetensors checkpoint,
 // and the final test accuracy.
 //
@@ -20,6 +22,7 @@
 #include "common/cli.h"
 #include "common/data_flags.h"
 #include "common/keras_bench_cnn.h"
+#include "common/keras_loader_dataset.h"
 #include "common/peak_lr.h"
 #include "common/train_loop.h"
 
@@ -35,8 +38,7 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <cstdio>
+#include <algorithm>
 
 using namespace janus;
 using namespace janus::examples;
@@ -86,55 +88,48 @@ double run_torch(const Options& o, const CifarData& data) {
   return acc;
 }
 
-// One epoch of the torch loader's batches (shuffled, cropped, flipped; channels-last),
-// concatenated in order: fit() with shuffle off then sees exactly the torch run's batches.
-void augmented_epoch(datasets::DataLoader& loader, int epoch, Tensor& x, Tensor& y) {
-  std::vector<Tensor> xs, ys;
-  for (const datasets::Batch& b : loader.epoch(epoch)) {
-    xs.push_back(b.images);
-    ys.push_back(b.labels);
-  }
-  x = concat(xs, 0);  // (N, 32, 32, 3)
-  y = concat(ys, 0);  // (N)
-}
-
+// The Keras way: the recipe as Keras 3 objects, fit() once for all epochs.
+//   * learning_rate: CosineDecay with warm-up, evaluated at every step. Keras' warm-up is
+//     the line initial + (target - initial) step / warmup_steps; initial = lr / spe makes
+//     step 0 use lr / spe as the torch path's warmup_cosine does; Keras reaches lr at step
+//     spe, torch one step earlier, so the two differ by at most lr / spe during the first
+//     epoch. The cosine part over the remaining spe (epochs - 1) steps is identical.
+//   * weight_decay: Keras' decay is decoupled (w -= w wd lr, outside momentum). The torch
+//     path adds 5e-4 w to the gradient, which the momentum buffer accumulates: in steady
+//     state that shrinks w by lr 5e-4 / (1 - 0.9) = lr 5e-3 per step. Both scale with the
+//     scheduled lr, so weight_decay 5e-3 gives the same per-step shrinkage throughout.
+//   * data: the same DataLoader (channels-last) as a PyDataset; it shuffles, crops and
+//     flips anew each epoch, so fit() must not reorder its batches (shuffle false).
 double run_keras(const Options& o, const CifarData& data) {
   keras::Sequential model = make_keras_bench_cnn(o.norm, data.train.num_classes());
-  model.compile(keras::optimizers::SGD(o.lr).momentum(0.9),
+  auto loader = make_train_loader(data.train, o.batch, o.seed, true, datasets::Layout::kNHWC);
+  LoaderPyDataset source(*loader);
+  const int64_t spe = loader->num_batches();
+  namespace sch = keras::optimizers::schedules;
+  const auto lr = sch::CosineDecay(o.lr / static_cast<double>(spe), std::max<int64_t>(1, spe * (o.epochs - 1)))
+                      .warmup_target(o.lr)
+                      .warmup_steps(spe);
+  constexpr double kTorchWeightDecay = 5e-4, kMomentum = 0.9;
+  model.compile(keras::optimizers::SGD(lr).momentum(kMomentum).weight_decay(kTorchWeightDecay / (1.0 - kMomentum)),
                 keras::Loss("sparse_categorical_crossentropy").from_logits(true), {"accuracy"});
   model.summary();
-  auto loader = make_train_loader(data.train, o.batch, o.seed, true, datasets::Layout::kNHWC);
   const Tensor xt = nchw_to_nhwc(data.test.images()), yt = data.test.labels_tensor();
-  const int64_t spe = loader->num_batches();
-  const auto schedule = optim::warmup_cosine(spe, spe * o.epochs);
-  training::CsvHistory csv(join_path(o.out, "history.csv"), kHistoryColumns);
   const std::string ckpt = join_path(o.out, "model.safetensors");
-  double best = -1, acc = 0;
-  for (int ep = 0; ep < o.epochs; ++ep) {
-    double factor = 0;  // mean of the per-step schedule over this epoch's steps
-    for (int64_t s = 0; s < spe; ++s) factor += schedule(ep * spe + s);
-    model.optimizer().set_lr(o.lr * factor / static_cast<double>(spe));
-    Tensor x, y;
-    augmented_epoch(*loader, ep, x, y);
-    const auto t0 = std::chrono::steady_clock::now();
-    const keras::History h = model.fit(
-        x, y, keras::FitOptions().epochs(1).batch_size(o.batch).shuffle(false).validation_data(xt, yt).verbose(0));
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    auto last = [&](const char* k) { return h.history.at(k).back(); };
-    fmt::print("Epoch {}/{} - {:.0f}s - lr: {:.5f} - loss: {:.4f} - accuracy: {:.4f} - val_loss: {:.4f} - "
-               "val_accuracy: {:.4f}\n",
-               ep + 1, o.epochs, secs, model.optimizer().lr(), last("loss"), last("accuracy"), last("val_loss"),
-               last("val_accuracy"));
-    std::fflush(stdout);
-    csv.append({ep, last("accuracy"), last("loss"), last("val_accuracy"), last("val_loss")});
-    if (last("val_accuracy") > best) {  // ModelCheckpoint(save_best_only) on val_accuracy
-      best = last("val_accuracy");
-      model.save_weights(ckpt);
-    }
-    acc = last("val_accuracy");
-  }
-  fmt::print("checkpoint: {} (best val_accuracy {:.4f}; Keras names, e.g. conv2d/kernel)\n", ckpt, best);
-  return acc;
+  namespace cb = keras::callbacks;
+  auto csv = std::make_shared<cb::CSVLogger>(join_path(o.out, "history.csv"));
+  auto best = std::make_shared<cb::ModelCheckpoint>(ckpt, "val_accuracy");
+  best->save_best_only(true);
+  const keras::History h = model.fit(source, keras::FitOptions()
+                                                 .epochs(o.epochs)
+                                                 .shuffle(false)
+                                                 .validation_data(xt, yt)
+                                                 .batch_size(500)  // validation batches
+                                                 .callbacks({csv, best})
+                                                 .verbose(2));
+  const auto& val = h.history.at("val_accuracy");
+  fmt::print("checkpoint: {} (best val_accuracy {:.4f}; Keras names, e.g. conv2d/kernel)\n", ckpt,
+             *std::max_element(val.begin(), val.end()));
+  return val.back();
 }
 
 int run_main(const Options& o, const DataSpec& spec) {

@@ -39,8 +39,12 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t t_max, double
   apply();
 }
 
+double cosine_annealing(double step, double t_max, double base_lr, double eta_min) {
+  return eta_min + (base_lr - eta_min) * (1.0 + std::cos(M_PI * step / t_max)) / 2.0;
+}
+
 double CosineAnnealingLR::lr_at(int64_t step, double base_lr) const {
-  return eta_min_ + (base_lr - eta_min_) * (1.0 + std::cos(M_PI * static_cast<double>(step) / t_max_)) / 2.0;
+  return cosine_annealing(static_cast<double>(step), static_cast<double>(t_max_), base_lr, eta_min_);
 }
 
 LinearWarmup::LinearWarmup(Optimizer& optimizer, double start_factor, int64_t warmup_steps)

@@ -88,8 +88,8 @@ void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
 }
 
 void LearningRateScheduler::on_epoch_begin(int epoch) {
-  optim::Optimizer& opt = model_->optimizer();
-  opt.set_lr(schedule_(epoch, opt.lr()));
+  optimizers::CompiledOptimizer& opt = model_->compiled_optimizer();
+  opt.set_learning_rate(schedule_(epoch, opt.learning_rate()));
 }
 
 }  // namespace janus::keras::callbacks

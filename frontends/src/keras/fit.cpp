@@ -1,6 +1,7 @@
 // keras::Sequential's training loop: compile() (optimizer, loss, metrics, and the trace),
-// fit() with shuffling, validation, callbacks and Keras' progress line, evaluate(),
-// predict(). Every batch runs through the traced Graph.
+// fit() from arrays or a PyDataset with shuffling, validation, callbacks (per epoch and
+// per batch) and Keras' progress line, evaluate(), predict(). Every batch runs through
+// the traced Graph; every update is one Keras optimizer step (schedule, weight decay).
 #include <janus/core/autograd.h>
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
@@ -61,22 +62,11 @@ std::string bar(int64_t done, int64_t total) {
 void Sequential::compile(const optimizers::Optimizer& optimizer, const Loss& loss,
                          const std::vector<std::string>& metrics) {
   JANUS_CHECK(layers_.size() >= 2, "compile: the model has no layers after its Input");
-  JANUS_CHECK(loss.name_ == "sparse_categorical_crossentropy" || loss.name_ == "mse" ||
-                  loss.name_ == "mean_squared_error",
-              "compile: unknown loss \"{}\" (expected \"sparse_categorical_crossentropy\" or \"mse\")", loss.name_);
-  for (const auto& m : metrics) {
-    JANUS_CHECK(m == "accuracy", "compile: unknown metric \"{}\" (supported: \"accuracy\")", m);
-    JANUS_CHECK(loss.name_ == "sparse_categorical_crossentropy",
-                "compile: metric \"accuracy\" needs the loss \"sparse_categorical_crossentropy\" (got \"{}\")",
-                loss.name_);
-  }
-  if (loss.name_ == "sparse_categorical_crossentropy")
-    JANUS_CHECK(output_shape().size() == 1, "compile: \"sparse_categorical_crossentropy\" needs an output (None, "
-                "classes) but the model's output is {} (hint: end with Flatten/Dense)", keras_shape(output_shape()));
+  check_loss_and_metrics(loss, metrics, output_shape());
   std::vector<Tensor> params;
   for (const Tensor& p : root_->parameters())
     if (p.requires_grad()) params.push_back(p);
-  optimizer_ = optimizer.make(std::move(params));
+  optimizer_ = std::make_unique<optimizers::CompiledOptimizer>(optimizer, std::move(params));
   loss_ = loss;
   metrics_ = metrics;
   has_graph_ = false;
@@ -87,88 +77,89 @@ void Sequential::compile(const std::string& optimizer, const Loss& loss, const s
   compile(optimizers::Optimizer::from_name(optimizer), loss, metrics);
 }
 
-void Sequential::check_targets(const Tensor& x, const Tensor& y, const char* who) const {
-  JANUS_CHECK(compiled(), "{}: the model must be compiled first; call model.compile(optimizer, loss)", who);
-  JANUS_CHECK(x.defined() && y.defined(), "{}: x and y must be defined", who);
-  Shape want{x.defined() ? x.size(0) : 0};
-  for (int64_t v : input_shape()) want.push_back(v);
-  JANUS_CHECK(x.shape() == want, "{}: x has shape {} but the model's input is {} (channels-last)", who,
-              shape_str(x.shape()), keras_shape(input_shape()));
-  JANUS_CHECK(y.dim() >= 1 && y.size(0) == x.size(0), "{}: x has {} samples but y has shape {}", who, x.size(0),
-              shape_str(y.shape()));
-  if (loss_.name_ == "sparse_categorical_crossentropy") {
-    JANUS_CHECK(y.dim() == 1 || (y.dim() == 2 && y.size(1) == 1),
-                "{}: loss \"sparse_categorical_crossentropy\" expects integer labels of shape ({}) but y has shape {} "
-                "(one-hot targets need \"categorical_crossentropy\", which janus does not have)", who, x.size(0),
-                shape_str(y.shape()));
-    const int64_t k = output_shape()[0];
-    for (float v : y.to_vector())
-      JANUS_CHECK(v >= 0 && v < k && v == static_cast<float>(static_cast<int64_t>(v)),
-                  "{}: label {} is not a class index in [0, {}) of the model's output {}", who, v, k,
-                  keras_shape(output_shape()));
-  } else {
-    Shape out{x.size(0)};
-    for (int64_t v : output_shape()) out.push_back(v);
-    JANUS_CHECK(y.shape() == out, "{}: loss \"{}\" needs y with the output's shape {} (got {})", who, loss_.name_,
-                shape_str(out), shape_str(y.shape()));
-  }
-}
-
-Tensor Sequential::compute_loss(const Tensor& out, const Tensor& y) const {
-  if (loss_.name_ == "sparse_categorical_crossentropy") {
-    const Tensor labels = y.dim() == 2 ? y.reshape({y.size(0)}) : y;
-    if (loss_.from_logits_) return cross_entropy(out, labels);
-    // Probabilities (e.g. a softmax output): log(p) fed to the fused cross-entropy, whose
-    // log-softmax leaves log-probabilities that sum to one unchanged; 1e-7 guards log(0)
-    // as Keras' clipping does.
-    return cross_entropy(janus::log(out + 1e-7f), labels);
-  }
-  return mse_loss(out, y);
-}
-
 History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
   check_targets(x, y, "fit");
   JANUS_CHECK(o.epochs_ >= 1 && o.batch_size_ >= 1, "fit: epochs and batch_size must be positive (got {}, {})",
               o.epochs_, o.batch_size_);
+  JANUS_CHECK(x.size(0) >= 1, "fit: x has no samples (shape {})", shape_str(x.shape()));
+  Generator gen(o.seed_);
+  const int64_t n = x.size(0);
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  auto epoch_begin = [&](int) {
+    std::iota(idx.begin(), idx.end(), 0);
+    if (o.shuffle_)
+      for (int64_t i = n - 1; i > 0; --i) std::swap(idx[i], idx[gen.below(static_cast<uint64_t>(i + 1))]);
+  };
+  auto batch = [&](int, int64_t s) {
+    const size_t b = static_cast<size_t>(s * o.batch_size_), e = std::min<size_t>(b + o.batch_size_, n);
+    return utils::DataBatch{gather_rows(x, idx, b, e), gather_rows(y, idx, b, e)};
+  };
+  return run_fit((n + o.batch_size_ - 1) / o.batch_size_, batch, epoch_begin, [](int) {}, o, gen);
+}
+
+History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
+  JANUS_CHECK(compiled(), "fit: the model must be compiled first; call model.compile(optimizer, loss)");
+  JANUS_CHECK(o.epochs_ >= 1, "fit: epochs must be positive (got {})", o.epochs_);
+  const int64_t steps = source.size();
+  JANUS_CHECK(steps >= 1, "fit: the PyDataset has no batches (size() is {})", steps);
+  Generator gen(o.seed_);
+  std::vector<int64_t> order(static_cast<size_t>(steps));
+  auto epoch_begin = [&](int) {
+    std::iota(order.begin(), order.end(), 0);  // Keras shuffles a PyDataset's batch order
+    if (o.shuffle_)
+      for (int64_t i = steps - 1; i > 0; --i) std::swap(order[i], order[gen.below(static_cast<uint64_t>(i + 1))]);
+    source.on_epoch_begin();
+  };
+  auto batch = [&](int epoch, int64_t s) {
+    const int64_t index = order[static_cast<size_t>(s)];
+    utils::DataBatch b = source.get(index);
+    const std::string who = fmt::format("fit (PyDataset batch {} of epoch {})", index, epoch);
+    check_targets(b.x, b.y, who.c_str());
+    JANUS_CHECK(b.x.size(0) >= 1, "{}: the batch is empty (x {})", who, shape_str(b.x.shape()));
+    return b;
+  };
+  return run_fit(steps, batch, epoch_begin, [&](int) { source.on_epoch_end(); }, o, gen);
+}
+
+History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(int, int64_t)>& batch,
+                            const std::function<void(int)>& epoch_begin, const std::function<void(int)>& epoch_end,
+                            const FitOptions& o, Generator& gen) {
   const bool has_val = o.val_x_.defined();
   if (has_val) check_targets(o.val_x_, o.val_y_, "fit (validation_data)");
   ensure_graph();
-  Generator gen(o.seed_);
-  const int64_t n = x.size(0);
-  const int64_t steps = (n + o.batch_size_ - 1) / o.batch_size_;
   History history;
   stop_training = false;
   for (auto& cb : o.callbacks_) cb->set_model(this);
   for (auto& cb : o.callbacks_) cb->on_train_begin();
-  std::vector<int64_t> idx(static_cast<size_t>(n));
   for (int epoch = 0; epoch < o.epochs_ && !stop_training; ++epoch) {
     for (auto& cb : o.callbacks_) cb->on_epoch_begin(epoch);
     if (o.verbose_ > 0) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
-    std::iota(idx.begin(), idx.end(), 0);
-    if (o.shuffle_)
-      for (int64_t i = n - 1; i > 0; --i) std::swap(idx[i], idx[gen.below(static_cast<uint64_t>(i + 1))]);
+    epoch_begin(epoch);
     training::RunningMean loss_mean;
     int64_t correct = 0, seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     Logs logs;
     for (int64_t s = 0; s < steps; ++s) {
-      const size_t b = static_cast<size_t>(s * o.batch_size_), e = std::min<size_t>(b + o.batch_size_, n);
-      const Tensor xb = gather_rows(x, idx, b, e), yb = gather_rows(y, idx, b, e);
-      const Tensor out = graph_.forward(xb, RunContext{true, &gen});
-      Tensor loss = compute_loss(out, yb);
-      optimizer_->zero_grad();
+      for (auto& cb : o.callbacks_) cb->on_train_batch_begin(static_cast<int>(s));
+      const utils::DataBatch b = batch(epoch, s);
+      const int64_t rows = b.x.size(0);
+      const Tensor out = graph_.forward(b.x, RunContext{true, &gen});
+      Tensor loss = compute_loss(out, b.y);
+      optimizer_->core().zero_grad();
       loss.backward();
-      optimizer_->step();
-      loss_mean.add(loss.item(), static_cast<double>(e - b));
-      if (!metrics_.empty()) correct += training::count_correct(out.detach(), yb.reshape({yb.size(0)}));
-      seen += static_cast<int64_t>(e - b);
+      optimizer_->apply();
+      loss_mean.add(loss.item(), static_cast<double>(rows));
+      if (!metrics_.empty()) correct += count_hits(out.detach(), b.y);
+      seen += rows;
       logs["loss"] = loss_mean.value();
-      if (!metrics_.empty()) logs["accuracy"] = static_cast<double>(correct) / static_cast<double>(seen);
+      for (const auto& m : metrics_) logs[m] = static_cast<double>(correct) / static_cast<double>(seen);
+      for (auto& cb : o.callbacks_) cb->on_train_batch_end(static_cast<int>(s), logs);
       if (o.verbose_ == 1 && s + 1 < steps)
         *out_ << fmt::format("\r{}/{} {}{}", s + 1, steps, bar(s + 1, steps), format_logs(logs, metrics_))
               << std::flush;
     }
+    epoch_end(epoch);
     const double seconds = elapsed();
     if (has_val) {
       const Logs v = evaluate(o.val_x_, o.val_y_, o.batch_size_);
@@ -202,10 +193,10 @@ Logs Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) 
     const Tensor xb = gather_rows(x, idx, static_cast<size_t>(b), e), yb = gather_rows(y, idx, static_cast<size_t>(b), e);
     const Tensor out = graph_.forward(xb, RunContext{false});
     loss_mean.add(compute_loss(out, yb).item(), static_cast<double>(e - b));
-    if (!metrics_.empty()) correct += training::count_correct(out, yb.reshape({yb.size(0)}));
+    if (!metrics_.empty()) correct += count_hits(out, yb);
   }
   Logs logs{{"loss", loss_mean.value()}};
-  if (!metrics_.empty()) logs["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
+  for (const auto& m : metrics_) logs[m] = static_cast<double>(correct) / static_cast<double>(n);
   return logs;
 }
 

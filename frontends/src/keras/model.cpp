@@ -188,7 +188,9 @@ std::string Sequential::summary_string() const {
 
 void Sequential::summary(std::ostream& os) const { os << summary_string(); }
 
-optim::Optimizer& Sequential::optimizer() {
+optim::Optimizer& Sequential::optimizer() { return compiled_optimizer().core(); }
+
+optimizers::CompiledOptimizer& Sequential::compiled_optimizer() {
   JANUS_CHECK(optimizer_ != nullptr, "Sequential: the model has no optimizer; call compile() first");
   return *optimizer_;
 }

@@ -1,5 +1,6 @@
 // Keras callbacks for Sequential::fit(): CSVLogger, EarlyStopping, ModelCheckpoint,
-// LearningRateScheduler. Epochs are 0-based in the hooks and in CSV files, as in Keras.
+// LearningRateScheduler. Epochs and batches are 0-based in the hooks and in CSV files, as
+// in Keras; a custom callback overrides any of the hooks.
 //
 //   auto stop = std::make_shared<keras::callbacks::EarlyStopping>("val_loss");
 //   stop->patience(3).restore_best_weights(true);
@@ -28,6 +29,10 @@ class Callback {
   virtual void on_train_begin() {}
   virtual void on_epoch_begin(int epoch) {}
   virtual void on_epoch_end(int epoch, const Logs& logs) {}
+  // Around each training batch; `batch` is its index within the epoch, and the logs hold
+  // the epoch's running "loss" and metrics after this batch's update.
+  virtual void on_train_batch_begin(int batch) {}
+  virtual void on_train_batch_end(int batch, const Logs& logs) {}
   virtual void on_train_end() {}
 
  protected:
@@ -94,7 +99,9 @@ class ModelCheckpoint : public Callback {
   int saves_ = 0;
 };
 
-// Sets the optimizer's learning rate at each epoch begin to schedule(epoch, current lr).
+// Sets the optimizer's learning rate at each epoch begin to schedule(epoch, current lr),
+// per epoch as in Keras (a per-step rate is a LearningRateSchedule given to the optimizer).
+// Throws janus::Error when the optimizer's learning rate is a schedule.
 class LearningRateScheduler : public Callback {
  public:
   explicit LearningRateScheduler(std::function<double(int, double)> schedule) : schedule_(std::move(schedule)) {}

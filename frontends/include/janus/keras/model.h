@@ -11,6 +11,7 @@
 //   model.compile(optimizers::SGD(0.01).momentum(0.9),
 //                 Loss("sparse_categorical_crossentropy").from_logits(true), {"accuracy"});
 //   History h = model.fit(x_train, y_train, FitOptions().epochs(30).validation_data(x_val, y_val));
+//   History h2 = model.fit(my_py_dataset, FitOptions().epochs(30));   // batches from a PyDataset
 //   model.summary();
 #pragma once
 
@@ -19,7 +20,9 @@
 #include <janus/keras/callbacks.h>
 #include <janus/keras/layers.h>
 #include <janus/keras/optimizers.h>
+#include <janus/keras/py_dataset.h>
 
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -44,8 +47,11 @@ class LayerRef {
   std::shared_ptr<layers::Layer> ptr_;
 };
 
-// "sparse_categorical_crossentropy" (from_logits default false, as in Keras: the output
-// is then taken to be probabilities) or "mse".
+// "sparse_categorical_crossentropy" (integer labels (N)), "categorical_crossentropy"
+// (one-hot or soft targets (N, classes)) -- from_logits default false, as in Keras: the
+// output is then taken to be probabilities -- or "mse".
+// Metrics: "accuracy" / "acc" (Keras picks sparse or categorical accuracy from the loss),
+// "sparse_categorical_accuracy", "categorical_accuracy"; logged under the name given.
 struct Loss {
   Loss(const char* name) : name_(name) {}         // NOLINT: implicit, model.compile(opt, "mse")
   Loss(std::string name) : name_(std::move(name)) {}  // NOLINT
@@ -56,8 +62,10 @@ struct Loss {
 
 struct FitOptions {
   FitOptions& epochs(int v) { epochs_ = v; return *this; }
+  // Arrays only; a PyDataset makes its own batches (validation still uses batch_size).
   FitOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
   FitOptions& validation_data(const Tensor& x, const Tensor& y) { val_x_ = x; val_y_ = y; return *this; }
+  // Arrays: the samples; a PyDataset: the order of its batches (default true, as Keras).
   FitOptions& shuffle(bool v) { shuffle_ = v; return *this; }
   FitOptions& callbacks(std::vector<std::shared_ptr<callbacks::Callback>> v) { callbacks_ = std::move(v); return *this; }
   // 0 silent, 1 progress bar (updated in place), 2 one line per epoch.
@@ -102,6 +110,10 @@ class Sequential {
   // x (N, H, W, C) or (N, features); y (N) class indices as floats (sparse CE) or the
   // output's shape (mse).
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // Batches from a PyDataset, size() per epoch, each checked against the model as fit(x, y)
+  // checks arrays; source.on_epoch_begin()/on_epoch_end() around every epoch. Throws
+  // janus::Error for an empty source or a batch that does not fit the model.
+  History fit(utils::PyDataset& source, const FitOptions& options = {});
   // Loss and metrics in inference mode: {"loss": ..., "accuracy": ...}.
   Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
@@ -125,7 +137,10 @@ class Sequential {
   void summary(std::ostream& os = std::cout) const;
   int64_t count_params() const;
 
+  // The core optimizer that updates the weights, and the Keras optimizer around it
+  // (learning rate schedule, weight decay, iterations).
   optim::Optimizer& optimizer();
+  optimizers::CompiledOptimizer& compiled_optimizer();
   bool stop_training = false;  // set by callbacks (EarlyStopping)
   // Where fit() prints its progress (default std::cout).
   void set_output(std::ostream* os) { out_ = os; }
@@ -136,13 +151,18 @@ class Sequential {
   void ensure_graph();
   void check_targets(const Tensor& x, const Tensor& y, const char* who) const;
   Tensor compute_loss(const Tensor& out, const Tensor& y) const;
-  Logs run_epoch_metrics(const Tensor& x, const Tensor& y, int64_t batch_size);
+  // Rows of `out` whose arg-max is the target's class (label or arg-max of y).
+  int64_t count_hits(const Tensor& out, const Tensor& y) const;
+  // The loop both fit()s share: `steps` batches per epoch, batch(epoch, step) gives one.
+  History run_fit(int64_t steps, const std::function<utils::DataBatch(int epoch, int64_t step)>& batch,
+                  const std::function<void(int epoch)>& epoch_begin, const std::function<void(int epoch)>& epoch_end,
+                  const FitOptions& options, Generator& gen);
 
   std::string name_;
   std::vector<std::shared_ptr<layers::Layer>> layers_;
   std::map<std::string, int> name_counts_;
   std::shared_ptr<nn::Module> root_;
-  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::unique_ptr<optimizers::CompiledOptimizer> optimizer_;
   Loss loss_{"sparse_categorical_crossentropy"};
   std::vector<std::string> metrics_;
   Graph graph_;

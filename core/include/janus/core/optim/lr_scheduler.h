@@ -81,6 +81,10 @@ class LambdaLR : public LRScheduler {
   std::function<double(int64_t)> fn_;
 };
 
+// The cosine annealing curve: eta_min + (base_lr - eta_min) (1 + cos(pi step / t_max)) / 2.
+// CosineAnnealingLR and the Keras frontend's CosineDecay both evaluate it.
+double cosine_annealing(double step, double t_max, double base_lr, double eta_min);
+
 // Per-step warm-up then cosine decay to 0, for LambdaLR:
 //   step < warmup: min(1, (step + 1) / warmup);  else 0.5 (1 + cos(pi (step - warmup) / max(1, total - warmup)))
 std::function<double(int64_t)> warmup_cosine(int64_t warmup_steps, int64_t total_steps);

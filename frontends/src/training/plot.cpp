@@ -6,9 +6,12 @@
 #include <janus/training/csv_history.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <limits>
+#include <set>
 #include <sys/wait.h>
 
 namespace janus::training {
@@ -26,6 +29,77 @@ std::string quote(const std::string& s) {
     else if (c != '\n') out += c;
   }
   return out + "'";
+}
+
+// The key clause for a side of the plot area. The key always goes in a margin, outside the
+// area the curves are drawn in, so no placement can hide a line; corner names of an inside
+// key ("top right", ...) fall back to the bottom margin.
+bool key_below(const std::string& side) { return side != "above" && side != "right" && side != "left"; }
+
+std::string key_clause(const std::string& side) {
+  std::string where = "bmargin center horizontal";
+  if (side == "above") where = "tmargin center horizontal";
+  else if (side == "right") where = "rmargin top vertical";
+  else if (side == "left") where = "lmargin top vertical";
+  return fmt::format("set key {} Left reverse box samplen 2 spacing 1.1 font 'Sans,10'\n", where);
+}
+
+// gnuplot's automatic bottom margin makes room for the key or for the x label, not both
+// (5.4 draws a key below over the x label), so a key below gets an explicit margin in
+// character heights: tic labels, x label, one line per key row, the box. The rows are
+// estimated the way gnuplot packs a horizontal key: as many entries per row as fit the
+// panel's width at about 7 px per character of the longest label plus the line sample.
+int bottom_margin_for_key(const PlotPanel& p, int panel_width_px) {
+  size_t longest = 0;
+  for (const PlotSeries& ser : p.series) longest = std::max(longest, ser.label.size());
+  const int entry_px = static_cast<int>(longest) * 7 + 60;
+  const int per_row = std::max(1, (panel_width_px - 100) / entry_px);
+  const int rows = (static_cast<int>(p.series.size()) + per_row - 1) / per_row;
+  return 4 + rows;
+}
+
+// What a panel's x values are: their range, whether all are whole numbers, the distinct ones.
+struct XValues {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  bool all_whole = true;
+  std::set<double> distinct;
+  void add(const std::string& text) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !std::isfinite(v)) return;  // 'nan' / empty: a gap
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    if (v != std::floor(v) || std::fabs(v) > 1e15) all_whole = false;
+    if (distinct.size() <= 64) distinct.insert(v);
+  }
+};
+
+// The smallest of 1, 2, 5, 10, 20, 50, ... that is >= raw (and >= 1).
+long long whole_step(double raw) {
+  if (raw <= 1.0) return 1;
+  double p = std::pow(10.0, std::floor(std::log10(raw)));
+  const double m = raw / p;
+  const double f = m <= 1.0 ? 1.0 : m <= 2.0 ? 2.0 : m <= 5.0 ? 5.0 : 10.0;
+  return std::llround(f * p);
+}
+
+// The x tic settings of a panel. gnuplot's automatic tics on a range such as 1..3 fall on
+// halves (1.5, 2.5), which read wrong for epochs or steps; with whole-number data the tics
+// are put on whole numbers: multiples of a 1-2-5 step giving at most about 8 intervals on a
+// linear axis, the data's own values on a log axis (batch sizes 2, 4, ..., 32).
+std::string xtics_clause(const XValues& x, bool log_x) {
+  const std::string automatic = "set xtics autofreq\nset format x '% h'\nset autoscale x\n";
+  if (!x.all_whole || x.distinct.empty()) return automatic;
+  if (log_x) {
+    if (x.distinct.size() > 12 || x.lo <= 0) return automatic;
+    std::string list;
+    for (double v : x.distinct) list += fmt::format("{}{:.0f}", list.empty() ? "" : ", ", v);
+    // A little room beyond the outer values, which would otherwise sit on the border.
+    return fmt::format("set xtics ({})\nset format x '%.0f'\nset xrange [{}:{}]\n", list, x.lo / 1.25,
+                       x.hi * 1.25);
+  }
+  return fmt::format("set xtics {}\nset format x '%.0f'\nset autoscale x\n", whole_step((x.hi - x.lo) / 8.0));
 }
 
 }  // namespace
@@ -78,13 +152,14 @@ std::string gnuplot_script(const PlotSpec& spec) {
   // Data blocks first: each series' selected rows as "x,y[,err]".
   std::string plots;
   int block = 0;
+  // One bottom margin for every panel with its key below, so that a row's plots line up.
+  int below_margin = 0;
+  for (const PlotPanel& p : spec.panels)
+    if (key_below(p.key_)) below_margin = std::max(below_margin, bottom_margin_for_key(p, spec.width / cols));
   for (const PlotPanel& p : spec.panels) {
     JANUS_CHECK(!p.series.empty(), "plot {}: panel '{}' has no series", spec.png_path, p.title);
-    plots += fmt::format("set title {} font 'Sans,13'\nset xlabel {}\nset ylabel {}\n", quote(p.title),
-                         quote(p.xlabel), quote(p.ylabel));
-    plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
-    plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
-    plots += fmt::format("set key {} box opaque samplen 2 spacing 1.1 font 'Sans,10'\nplot ", p.key_);
+    std::string curves;  // the plot command's series, after the panel's settings
+    XValues xs;
     int next_color = 0;
     for (size_t i = 0; i < p.series.size(); ++i, ++block) {
       const PlotSeries& ser = p.series[i];
@@ -97,6 +172,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
       for (const auto& r : t.rows) {
         if (!ser.where_column.empty() && r[wi] != ser.where_value) continue;
         s += r[xi] + "," + r[yi];
+        xs.add(r[xi]);
         if (!ser.err_column.empty()) s += "," + r[ei];
         s += "\n";
         ++rows;
@@ -106,17 +182,24 @@ std::string gnuplot_script(const PlotSpec& spec) {
       const int color = ser.color >= 0 ? ser.color : next_color++;
       const char* rgb = kPalette[static_cast<size_t>(color) % (sizeof(kPalette) / sizeof(kPalette[0]))];
       const bool points = rows <= 40;
-      if (i) plots += ", \\\n     ";
+      if (i) curves += ", \\\n     ";
       if (!ser.err_column.empty()) {
-        plots += fmt::format("$s{} using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.7 lc rgb '{}' title {}", block, rgb,
-                             quote(ser.label));
+        curves += fmt::format("$s{} using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.7 lc rgb '{}' title {}", block, rgb,
+                              quote(ser.label));
       } else {
-        plots += fmt::format("$s{} using 1:2 with {} lw 2 {} dt {} lc rgb '{}' title {}", block,
-                             points ? "linespoints" : "lines", points ? "pt 7 ps 0.7" : "", ser.dashed ? 2 : 1, rgb,
-                             quote(ser.label));
+        curves += fmt::format("$s{} using 1:2 with {} lw 2 {} dt {} lc rgb '{}' title {}", block,
+                              points ? "linespoints" : "lines", points ? "pt 7 ps 0.7" : "", ser.dashed ? 2 : 1, rgb,
+                              quote(ser.label));
       }
     }
-    plots += "\n";
+    plots += fmt::format("set title {} font 'Sans,13'\nset xlabel {}\nset ylabel {}\n", quote(p.title),
+                         quote(p.xlabel), quote(p.ylabel));
+    plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
+    plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
+    plots += xtics_clause(xs, p.log_x_);
+    plots += key_below(p.key_) ? fmt::format("set bmargin {}\n", below_margin) : "set bmargin\n";
+    plots += key_clause(p.key_);
+    plots += "plot " + curves + "\n";
   }
   s += fmt::format("set multiplot layout {},{} title {} font 'Sans,15'\n", rows, cols, quote(spec.title));
   s += plots;

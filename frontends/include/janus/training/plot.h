@@ -1,8 +1,9 @@
 // Curves to PNG through gnuplot (Debian's gnuplot-nox), not a hand-written rasterizer.
 // A PlotSpec is a grid of panels, each with titled axes and a legend of series read from
 // CSV files by column name; the selected data are embedded in the generated script (kept
-// next to the PNG as <png>.gp), so it re-runs by hand. When gnuplot is missing, plot_png() draws nothing and says so
-// in PlotResult::message; the CSV files are untouched, so the data are never lost.
+// next to the PNG as <png>.gp), so it re-runs by hand. Legends sit outside the plot area and
+// whole-number x columns get whole-number tics. When gnuplot is missing, plot_png() draws
+// nothing and says so in PlotResult::message; the CSV files are untouched.
 //
 //   PlotSpec spec("out/curves.png", "BN vs per-channel norm");
 //   spec.panel("Test accuracy", "epoch", "accuracy")
@@ -38,13 +39,16 @@ struct PlotPanel {
   PlotPanel& where(const std::string& column, const std::string& value);
   PlotPanel& log_x(bool v = true) { log_x_ = v; return *this; }
   PlotPanel& log_y(bool v = true) { log_y_ = v; return *this; }
-  // gnuplot key (legend) position, e.g. "top right" (default), "bottom right".
+  // Which side of the plot area the key (legend) goes on; it is always drawn OUTSIDE the
+  // area, so it never covers a line: "below" (default, entries side by side), "above",
+  // "right" or "left" (entries stacked). Corner names of an inside key ("top right",
+  // "bottom right", ...) are accepted and drawn below.
   PlotPanel& key(const std::string& v) { key_ = v; return *this; }
   std::string title, xlabel, ylabel;
   std::vector<PlotSeries> series;
   bool log_x_ = false;
   bool log_y_ = false;
-  std::string key_ = "top right";
+  std::string key_ = "below";
 };
 
 struct PlotSpec {
@@ -70,7 +74,10 @@ struct PlotResult {
 // True when a `gnuplot` executable is on PATH.
 bool gnuplot_available();
 // The gnuplot script for a spec (column names resolved to indices from each CSV header).
-// Throws janus::Error when a CSV or column is missing.
+// When every x value of a panel is a whole number (epochs, steps, batch sizes) the x tics
+// are whole numbers too: a step of 1, 2, 5, 10, 20, ... on a linear axis, the values
+// themselves on a log axis with at most 12 of them. Throws janus::Error when a CSV or
+// column is missing.
 std::string gnuplot_script(const PlotSpec& spec);
 // Writes <png>.gp and runs gnuplot on it. Never throws for a missing gnuplot or a failed
 // run (the message says what went wrong); throws for a bad spec (missing CSV or column).

@@ -12,10 +12,63 @@ Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::m
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
     : Optimizer(std::move(params), options.lr_, name), options_(options), decoupled_(decoupled) {
+  check_options(options, name);
+}
+
+void Adam::check_options(const AdamOptions& options, const std::string& what) {
   JANUS_CHECK(options.beta1_ >= 0.0 && options.beta1_ < 1.0 && options.beta2_ >= 0.0 && options.beta2_ < 1.0,
-              "{}: expected betas in [0, 1) (got ({}, {}))", name, options.beta1_, options.beta2_);
-  JANUS_CHECK(options.eps_ >= 0.0, "{}: expected eps >= 0 (got {})", name, options.eps_);
-  JANUS_CHECK(options.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", name, options.weight_decay_);
+              "{}: expected betas in [0, 1) (got ({}, {}))", what, options.beta1_, options.beta2_);
+  JANUS_CHECK(options.eps_ >= 0.0, "{}: expected eps >= 0 (got {})", what, options.eps_);
+  JANUS_CHECK(options.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", what, options.weight_decay_);
+}
+
+void Adam::save_options(NamedTensors& out, const std::string& prefix) const {
+  put_option(out, prefix, "betas", {options_.beta1_, options_.beta2_});
+  put_option(out, prefix, "eps", {options_.eps_});
+  put_option(out, prefix, "weight_decay", {options_.weight_decay_});
+  put_option(out, prefix, "amsgrad", {options_.amsgrad_ ? 1.0 : 0.0});
+}
+
+void Adam::save_state(NamedTensors& out, size_t slot, const std::string& prefix) const {
+  if (slot >= state_.size() || state_[slot].step == 0) return;  // never updated
+  const State& s = state_[slot];
+  put_double(out, prefix + "step", static_cast<double>(s.step));
+  out.emplace_back(prefix + "exp_avg", s.exp_avg.clone());
+  out.emplace_back(prefix + "exp_avg_sq", s.exp_avg_sq.clone());
+  if (s.max_exp_avg_sq.defined()) out.emplace_back(prefix + "max_exp_avg_sq", s.max_exp_avg_sq.clone());
+}
+
+std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
+  AdamOptions o = options_;
+  const std::vector<double> betas = shared_option(r, "betas", 2);
+  o.beta1_ = betas[0];
+  o.beta2_ = betas[1];
+  o.eps_ = shared_option(r, "eps", 1)[0];
+  o.weight_decay_ = shared_option(r, "weight_decay", 1)[0];
+  const double amsgrad = shared_option(r, "amsgrad", 1)[0];
+  JANUS_CHECK(amsgrad == 0.0 || amsgrad == 1.0, "{}: key 'param_groups.0.amsgrad': expected 0 or 1 (got {})",
+              r.what(), amsgrad);
+  o.amsgrad_ = amsgrad == 1.0;
+  check_options(o, r.what());
+  std::vector<State> state(num_params());
+  for (size_t i = 0; i < state.size(); ++i) {
+    const std::string prefix = "state." + std::to_string(i) + ".";
+    if (!r.has(prefix + "step")) continue;  // never updated: absent, as saved (other keys are then unexpected)
+    State& s = state[i];
+    s.step = r.get_int(prefix + "step", 1, int64_t{1} << 60);
+    const Shape& shape = param_shape(i);
+    s.exp_avg = r.get(prefix + "exp_avg", shape).clone();
+    s.exp_avg_sq = r.get(prefix + "exp_avg_sq", shape).clone();
+    if (o.amsgrad_) s.max_exp_avg_sq = r.get(prefix + "max_exp_avg_sq", shape).clone();
+    else JANUS_CHECK(!r.has(prefix + "max_exp_avg_sq"), "{}: unexpected key '{}max_exp_avg_sq' (amsgrad is off)",
+                     r.what(), prefix);
+  }
+  return [this, o, state = std::move(state)]() mutable {
+    const double lr = options_.lr_;
+    options_ = o;
+    options_.lr_ = lr;
+    state_ = std::move(state);
+  };
 }
 
 AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& options) : Adam(std::move(params), options, true, "AdamW") {}

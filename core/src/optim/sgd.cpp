@@ -7,11 +7,53 @@ namespace janus::optim {
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
     : Optimizer(std::move(params), options.lr_, "SGD"), options_(options) {
-  JANUS_CHECK(options.momentum_ >= 0.0, "SGD: expected momentum >= 0 (got {})", options.momentum_);
-  JANUS_CHECK(options.weight_decay_ >= 0.0, "SGD: expected weight_decay >= 0 (got {})", options.weight_decay_);
+  check_options(options, "SGD");
+}
+
+void SGD::check_options(const SGDOptions& options, const std::string& what) {
+  JANUS_CHECK(options.momentum_ >= 0.0, "{}: expected momentum >= 0 (got {})", what, options.momentum_);
+  JANUS_CHECK(options.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", what, options.weight_decay_);
   JANUS_CHECK(!options.nesterov_ || (options.momentum_ > 0.0 && options.dampening_ == 0.0),
-              "SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum {}, dampening {})",
+              "{}: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum {}, dampening {})", what,
               options.momentum_, options.dampening_);
+}
+
+void SGD::save_options(NamedTensors& out, const std::string& prefix) const {
+  put_option(out, prefix, "momentum", {options_.momentum_});
+  put_option(out, prefix, "dampening", {options_.dampening_});
+  put_option(out, prefix, "weight_decay", {options_.weight_decay_});
+  put_option(out, prefix, "nesterov", {options_.nesterov_ ? 1.0 : 0.0});
+}
+
+void SGD::save_state(NamedTensors& out, size_t slot, const std::string& prefix) const {
+  const Tensor buf = momentum_buffer(slot);
+  if (buf.defined()) out.emplace_back(prefix + "momentum_buffer", buf.clone());
+}
+
+std::function<void()> SGD::load_options_and_state(StateDictReader& r) {
+  SGDOptions o = options_;
+  o.momentum_ = shared_option(r, "momentum", 1)[0];
+  o.dampening_ = shared_option(r, "dampening", 1)[0];
+  o.weight_decay_ = shared_option(r, "weight_decay", 1)[0];
+  const double nesterov = shared_option(r, "nesterov", 1)[0];
+  JANUS_CHECK(nesterov == 0.0 || nesterov == 1.0, "{}: key 'param_groups.0.nesterov': expected 0 or 1 (got {})",
+              r.what(), nesterov);
+  o.nesterov_ = nesterov == 1.0;
+  check_options(o, r.what());
+  std::vector<Tensor> buffers(num_params());
+  for (size_t s = 0; s < buffers.size(); ++s) {
+    const std::string key = "state." + std::to_string(s) + ".momentum_buffer";
+    if (!r.has(key)) continue;  // never updated: absent, as saved
+    JANUS_CHECK(o.momentum_ != 0.0, "{}: unexpected key '{}' (momentum is 0, SGD keeps no buffer)", r.what(), key);
+    buffers[s] = r.get(key, param_shape(s)).clone();
+  }
+  return [this, o, buffers = std::move(buffers)]() mutable {
+    options_.momentum_ = o.momentum_;
+    options_.dampening_ = o.dampening_;
+    options_.weight_decay_ = o.weight_decay_;
+    options_.nesterov_ = o.nesterov_;
+    buffers_ = std::move(buffers);
+  };
 }
 
 Tensor SGD::momentum_buffer(size_t slot) const { return slot < buffers_.size() ? buffers_[slot] : Tensor(); }

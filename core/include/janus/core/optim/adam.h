@@ -44,8 +44,14 @@ class Adam : public Optimizer {
 
  protected:
   Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name);
+  // State dict: param_groups.<g>.{betas (2, 3), eps, weight_decay, amsgrad} and
+  // state.<slot>.{step, exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad only)} once updated.
+  void save_options(NamedTensors& out, const std::string& prefix) const override;
+  void save_state(NamedTensors& out, size_t slot, const std::string& prefix) const override;
+  std::function<void()> load_options_and_state(StateDictReader& r) override;
 
  private:
+  static void check_options(const AdamOptions& options, const std::string& what);
   struct State {
     int64_t step = 0;
     Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;  // each the parameter's shape

@@ -1,7 +1,8 @@
 // Learning-rate schedules, stepped once per epoch or per batch as the caller chooses; each
 // sets every group's lr to lr_at(step, base_lr), with base_lr the group's lr when the
 // schedule was made and step counting from 0 at construction (torch's last_epoch). Values
-// use torch's closed forms, so they match torch.optim.lr_scheduler.
+// use torch's closed forms, so they match torch.optim.lr_scheduler. state_dict() /
+// load_state_dict() save and restore the schedule's position, as torch's schedulers do.
 //
 //   LambdaLR sched(opt, warmup_cosine(500, 10000));   // per batch
 //   for (...) { opt.zero_grad(); loss.backward(); opt.step(); sched.step(); }
@@ -25,11 +26,24 @@ class LRScheduler {
   double lr() const;
   // The learning rate at `step` of a group whose initial lr was base_lr.
   virtual double lr_at(int64_t step, double base_lr) const = 0;
+  // "StepLR", "CosineAnnealingLR", "LinearWarmup" or "LambdaLR".
+  virtual const char* kind() const = 0;
+
+  // State dict (state_dict.h encodings): kind (ASCII codes), last_epoch (the step count,
+  // torch's name), base_lrs (n_groups, 3), and the schedule's options under torch's names
+  // (step_size, gamma / T_max, eta_min / start_factor, total_iters; LambdaLR's function is
+  // code and is not saved). load_state_dict() checks the kind, the group count and every
+  // key, restores step, base lrs and options, then sets the optimizer's lr for that step.
+  NamedTensors state_dict() const;
+  void load_state_dict(const NamedTensors& dict);
 
  protected:
   explicit LRScheduler(Optimizer& optimizer);
   // Sets lr for step 0; derived constructors call it once their fields are set.
   void apply();
+  // The schedule's own options; load_options returns what commits them after all checks.
+  virtual void save_options(NamedTensors& out) const = 0;
+  virtual std::function<void()> load_options(StateDictReader& r) = 0;
 
  private:
   Optimizer& optimizer_;
@@ -42,6 +56,11 @@ class StepLR : public LRScheduler {
  public:
   StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
   double lr_at(int64_t step, double base_lr) const override;
+  const char* kind() const override { return "StepLR"; }
+
+ protected:
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
 
  private:
   int64_t step_size_;
@@ -53,6 +72,11 @@ class CosineAnnealingLR : public LRScheduler {
  public:
   CosineAnnealingLR(Optimizer& optimizer, int64_t t_max, double eta_min = 0.0);
   double lr_at(int64_t step, double base_lr) const override;
+  const char* kind() const override { return "CosineAnnealingLR"; }
+
+ protected:
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
 
  private:
   int64_t t_max_;
@@ -65,6 +89,11 @@ class LinearWarmup : public LRScheduler {
  public:
   LinearWarmup(Optimizer& optimizer, double start_factor, int64_t warmup_steps);
   double lr_at(int64_t step, double base_lr) const override;
+  const char* kind() const override { return "LinearWarmup"; }
+
+ protected:
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
 
  private:
   double start_factor_;
@@ -76,6 +105,11 @@ class LambdaLR : public LRScheduler {
  public:
   LambdaLR(Optimizer& optimizer, std::function<double(int64_t step)> fn);
   double lr_at(int64_t step, double base_lr) const override { return base_lr * fn_(step); }
+  const char* kind() const override { return "LambdaLR"; }
+
+ protected:
+  void save_options(NamedTensors&) const override {}
+  std::function<void()> load_options(StateDictReader&) override { return [] {}; }
 
  private:
   std::function<double(int64_t)> fn_;

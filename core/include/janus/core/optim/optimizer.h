@@ -1,15 +1,19 @@
 // Optimizer: the base of janus' optimizers (SGD, Adam, AdamW). It holds parameter groups
 // (each a list of tensors with its own learning rate), keeps per-parameter state, and
 // updates parameters in place from their .grad. Parameters whose grad is undefined are
-// skipped, as in PyTorch.
+// skipped, as in PyTorch. state_dict() / load_state_dict() save and restore everything a
+// resumed run needs (see "State dict" below).
 //
 //   janus::optim::SGD opt(model_params, janus::optim::SGDOptions(0.1).momentum(0.9));
 //   opt.zero_grad(); loss.backward(); opt.step();
 #pragma once
 
+#include <janus/core/optim/state_dict.h>
 #include <janus/core/tensor.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace janus::optim {
@@ -39,6 +43,24 @@ class Optimizer {
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   // Number of step() calls so far.
   int64_t steps() const { return steps_; }
+  // "SGD", "Adam" or "AdamW".
+  const char* kind() const { return name_; }
+
+  // State dict: torch.optim's state_dict() flattened into named tensors (copies), doubles
+  // and counts as exact (3,) doubles (state_dict.h), slots numbered across groups in order:
+  //   kind                      the optimizer kind as ASCII codes ("SGD")
+  //   step                      number of step() calls
+  //   param_groups.<g>.lr       the group's learning rate
+  //   param_groups.<g>.params   (n_g,) the slots of the group's parameters
+  //   param_groups.<g>.<option> momentum, betas (2, 3), weight_decay, ... (per optimizer)
+  //   state.<slot>.<buffer>     momentum_buffer / step, exp_avg, exp_avg_sq, max_exp_avg_sq;
+  //                             absent for a parameter never updated
+  // load_state_dict() restores all of it, options included (as torch restores its
+  // param_groups), after checking the kind, the groups and their parameter counts, every
+  // shape, and that no key is missing or unexpected; on any mismatch it throws a
+  // janus::Error naming the key, expected vs got, and changes nothing.
+  NamedTensors state_dict() const;
+  void load_state_dict(const NamedTensors& dict);
 
  protected:
   Optimizer(std::vector<Tensor> params, double lr, const char* name);
@@ -55,6 +77,20 @@ class Optimizer {
       }
   }
   size_t num_params() const;
+  // The shape of parameter `slot`.
+  const Shape& param_shape(size_t slot) const;
+  // The optimizer's options under `prefix` ("param_groups.<g>."), and parameter `slot`'s
+  // state under `prefix` ("state.<slot>.", nothing when it has none).
+  virtual void save_options(NamedTensors& out, const std::string& prefix) const = 0;
+  virtual void save_state(NamedTensors& out, size_t slot, const std::string& prefix) const = 0;
+  // Reads and checks the options (the same in every group, as janus shares them) and the
+  // per-parameter state; returns what commits them once every check has passed.
+  virtual std::function<void()> load_options_and_state(StateDictReader& r) = 0;
+  // Writes `values` (one double, or (n, 3) for several) as param_groups.<g>.<option> of
+  // every group; reads them back, requiring every group to hold group 0's values.
+  void put_option(NamedTensors& out, const std::string& prefix, const std::string& option,
+                  const std::vector<double>& values) const;
+  std::vector<double> shared_option(StateDictReader& r, const std::string& option, size_t n) const;
   const char* name_;
   int64_t steps_ = 0;
 

@@ -32,7 +32,15 @@ class SGD : public Optimizer {
   // The momentum buffer of parameter `slot` (undefined before its first update).
   Tensor momentum_buffer(size_t slot) const;
 
+ protected:
+  // State dict: param_groups.<g>.{momentum, dampening, weight_decay, nesterov} and
+  // state.<slot>.momentum_buffer (only with momentum, once the parameter was updated).
+  void save_options(NamedTensors& out, const std::string& prefix) const override;
+  void save_state(NamedTensors& out, size_t slot, const std::string& prefix) const override;
+  std::function<void()> load_options_and_state(StateDictReader& r) override;
+
  private:
+  static void check_options(const SGDOptions& options, const std::string& what);
   SGDOptions options_;
   std::vector<Tensor> buffers_;  // one per parameter slot, same shape as the parameter
 };

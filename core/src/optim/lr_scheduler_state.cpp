@@ -1,0 +1,79 @@
+// LRScheduler::state_dict / load_state_dict: kind, last_epoch (the step count), base_lrs,
+// and each schedule's options, so a resumed schedule continues where it stopped.
+#include <janus/core/error.h>
+#include <janus/core/optim/lr_scheduler.h>
+
+namespace janus::optim {
+
+NamedTensors LRScheduler::state_dict() const {
+  NamedTensors out;
+  out.emplace_back("kind", encode_name(kind()));
+  put_double(out, "last_epoch", static_cast<double>(step_));
+  put_doubles(out, "base_lrs", base_lrs_);
+  save_options(out);
+  return out;
+}
+
+void LRScheduler::load_state_dict(const NamedTensors& dict) {
+  StateDictReader r(dict, std::string(kind()) + ".load_state_dict");
+  r.expect_name("kind", kind());
+  const int64_t step = r.get_int("last_epoch", 0, int64_t{1} << 60);
+  const size_t groups = optimizer_.param_groups().size();
+  const Tensor base = r.get_any("base_lrs");
+  JANUS_CHECK(base.dim() == 2 && base.shape()[1] == 3 && static_cast<size_t>(base.shape()[0]) == groups,
+              "{}: key 'base_lrs': expected shape [{}, 3], one lr per parameter group of the optimizer (got {})",
+              r.what(), groups, shape_str(base.shape()));
+  const std::vector<double> base_lrs = decode_doubles(base);
+  std::function<void()> commit = load_options(r);
+  r.expect_all_read();
+  commit();
+  step_ = step;
+  base_lrs_ = base_lrs;
+  apply();
+}
+
+void StepLR::save_options(NamedTensors& out) const {
+  put_double(out, "step_size", static_cast<double>(step_size_));
+  put_double(out, "gamma", gamma_);
+}
+
+std::function<void()> StepLR::load_options(StateDictReader& r) {
+  const int64_t step_size = r.get_int("step_size", 1, int64_t{1} << 60);
+  const double gamma = r.get_double("gamma");
+  return [this, step_size, gamma] {
+    step_size_ = step_size;
+    gamma_ = gamma;
+  };
+}
+
+void CosineAnnealingLR::save_options(NamedTensors& out) const {
+  put_double(out, "T_max", static_cast<double>(t_max_));
+  put_double(out, "eta_min", eta_min_);
+}
+
+std::function<void()> CosineAnnealingLR::load_options(StateDictReader& r) {
+  const int64_t t_max = r.get_int("T_max", 1, int64_t{1} << 60);
+  const double eta_min = r.get_double("eta_min");
+  return [this, t_max, eta_min] {
+    t_max_ = t_max;
+    eta_min_ = eta_min;
+  };
+}
+
+void LinearWarmup::save_options(NamedTensors& out) const {
+  put_double(out, "start_factor", start_factor_);
+  put_double(out, "total_iters", static_cast<double>(warmup_steps_));
+}
+
+std::function<void()> LinearWarmup::load_options(StateDictReader& r) {
+  const double start_factor = r.get_double("start_factor");
+  JANUS_CHECK(start_factor > 0.0 && start_factor <= 1.0, "{}: key 'start_factor': expected a value in (0, 1] (got {})",
+              r.what(), start_factor);
+  const int64_t total = r.get_int("total_iters", 1, int64_t{1} << 60);
+  return [this, start_factor, total] {
+    start_factor_ = start_factor;
+    warmup_steps_ = total;
+  };
+}
+
+}  // namespace janus::optim

@@ -3,8 +3,15 @@
 //
 //   nn::save_state_dict(*net, "net.safetensors");
 //   nn::load_state_dict(*net, "net.safetensors");          // strict: names and shapes must match
+//
+// Training checkpoints hold everything a resumed run needs in one file: the model, the
+// optimizer, the LR scheduler (optional) and the number of finished epochs.
+//   nn::save_training_checkpoint("ckpt.safetensors", *net, opt, &sched, epoch + 1);
+//   int64_t start = nn::load_training_checkpoint("ckpt.safetensors", *net, opt, &sched);
 #pragma once
 
+#include <janus/core/optim/lr_scheduler.h>
+#include <janus/core/optim/optimizer.h>
 #include <janus/layers/module.h>
 
 #include <map>
@@ -16,5 +23,21 @@ void save_state_dict(const Module& module, const std::string& path,
                      const std::map<std::string, std::string>& metadata = {});
 // Errors name the file as well as the keys that did not match.
 LoadResult load_state_dict(Module& module, const std::string& path, bool strict = true);
+
+// Writes atomically (save_safetensors) one file with the keys
+//   model.<state-dict name>    the module's state dict (parameters and buffers)
+//   optimizer.<key>            optimizer.state_dict() (see optimizer.h)
+//   scheduler.<key>            scheduler->state_dict(), when a scheduler is given
+//   epoch                      `epoch` (the finished epochs) as an exact (3,) double
+// and metadata format = "janus.training_checkpoint", optimizer, scheduler and epoch.
+// The model part is PyTorch's model.state_dict() under the "model." prefix.
+void save_training_checkpoint(const std::string& path, const Module& model, const optim::Optimizer& optimizer,
+                              const optim::LRScheduler* scheduler, int64_t epoch);
+// Restores model (strict), optimizer and scheduler from such a file and returns its epoch.
+// Either everything is restored or, on any error (a janus::Error naming the file and the
+// key), nothing is: the optimizer and scheduler are put back as they were. A scheduler
+// must be passed exactly when the file holds one.
+int64_t load_training_checkpoint(const std::string& path, Module& model, optim::Optimizer& optimizer,
+                                 optim::LRScheduler* scheduler);
 
 }  // namespace janus::nn

@@ -17,6 +17,10 @@
 //
 //   train_cifar --frontend keras --norm bn --epochs 3
 //   train_cifar --data ../shared/data/cifar-10-batches-bin --norm pcn --epochs 5
+// --frontend torch also writes a training checkpoint (model, optimizer, schedule, epoch)
+// after every epoch, training_epoch<N>.safetensors; --resume PATH continues from one (give
+// the same flags, --epochs included: the schedule spans them) bit for bit like a run never
+// stopped; history.csv then holds the resumed epochs.
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
 #include "common/cli.h"
@@ -56,6 +60,7 @@ struct Options {
   uint64_t seed = 0;
   int threads = 0;
   std::string out = "train_cifar_out";
+  std::string resume;  // --frontend torch: a training checkpoint to continue from
 };
 
 const std::vector<std::string> kHistoryColumns = {"epoch", "accuracy", "loss", "val_accuracy", "val_loss"};
@@ -68,10 +73,17 @@ double run_torch(const Options& o, const CifarData& data) {
   const int64_t spe = loader->num_batches();
   optim::SGD opt(net->parameters(), optim::SGDOptions(o.lr).momentum(0.9).weight_decay(5e-4));
   optim::LambdaLR sched(opt, optim::warmup_cosine(spe, spe * o.epochs));
+  int start = 0;
+  if (!o.resume.empty()) {
+    start = static_cast<int>(nn::load_training_checkpoint(o.resume, *net, opt, &sched));
+    JANUS_CHECK(start < o.epochs, "--resume: '{}' finished {} epoch(s), none left of --epochs {}", o.resume, start,
+                o.epochs);
+    fmt::print("resumed from {} after epoch {} (step {}, lr {})\n", o.resume, start, opt.steps(), opt.lr());
+  }
   training::CsvHistory csv(join_path(o.out, "history.csv"), kHistoryColumns);
-  int64_t step = 0;
+  int64_t step = start * spe;
   double acc = 0;
-  for (int ep = 0; ep < o.epochs; ++ep) {
+  for (int ep = start; ep < o.epochs; ++ep) {
     fmt::print("Epoch {}/{}\n", ep + 1, o.epochs);
     training::ProgressBar bar(spe);
     EpochStats tr = train_epoch(*net, *loader, ep, opt, &sched, step, {}, [&](int64_t b, int64_t, double l, double a) {
@@ -81,6 +93,8 @@ double run_torch(const Options& o, const CifarData& data) {
     bar.finish({{"val_loss", te.loss}, {"val_accuracy", te.acc}});
     csv.append({ep, tr.acc, tr.loss, te.acc, te.loss});
     acc = te.acc;
+    nn::save_training_checkpoint(join_path(o.out, fmt::format("training_epoch{}.safetensors", ep + 1)), *net, opt,
+                                 &sched, ep + 1);
   }
   const std::string ckpt = join_path(o.out, "model.safetensors");
   nn::save_state_dict(*net, ckpt);
@@ -137,6 +151,8 @@ int run_main(const Options& o, const DataSpec& spec) {
   JANUS_CHECK(o.frontend == "torch" || o.frontend == "keras", "--frontend: expected torch or keras (got '{}')",
               o.frontend);
   check_norm_kind(o.norm);
+  JANUS_CHECK(o.resume.empty() || o.frontend == "torch", "--resume: supported with --frontend torch only (got {})",
+              o.frontend);
   JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
   JANUS_CHECK(o.lr > 0, "--lr: expected > 0 (got {})", o.lr);
   training::ensure_output_dir(o.out, "--out");
@@ -164,6 +180,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the weights and the data order")->capture_default_str();
   add_threads_flag(app, o.threads);
   add_out_flag(app, o.out);
+  app.add_option("--resume", o.resume, "--frontend torch: continue from a training_epoch<N>.safetensors");
   if (int rc = parse_flags(app, argc, argv); rc >= 0) return rc;
   const DataSpec spec = finish_data_flags(app, o.data);
   o.lr = resolve_peak_lr(app, o.data, o.lr);  // as compare_norms: 0.05, or 0.01 on synthetic data

@@ -6,11 +6,11 @@
 // linear warm-up over --warmup epochs, then per-step cosine decay to 0. Writes test error
 // per (norm, batch) to CSV and a PNG of error vs batch size; BN is evaluated with its
 // running statistics. The budget matters: on the synthetic set GroupNorm's loss sits near
-// chance for about 3 epochs of 3000 images before it drops, so with the old 3-epoch budget
+// chance for its first ~10000 images (at any lr), so with the old 3-epoch x 3000 budget
 // the cosine had decayed the lr before GN started to learn and GN looked broken.
 //
 //   batch_size_sweep                                   # 3000 synthetic images x 10 epochs
-//   batch_size_sweep --train-size 1500 --norms bn,gn   # a quicker look
+//   batch_size_sweep --norms bn,gn --batches 32,4      # a quicker look
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
 #include "common/cli.h"
@@ -39,7 +39,7 @@ struct Options {
   std::string batches = "32,16,8,4,2";
   int epochs = 10;
   DataFlags data;
-  double lr = 0.02;  // at batch 32, scaled linearly with the batch
+  double lr = 0.005;  // at batch 32, scaled linearly with the batch (= 0.01 at 64, peak_lr.h)
   double warmup = 1.0;  // epochs
   uint64_t seed = 0;
   int threads = 0;

@@ -1,6 +1,8 @@
 // Procedural generator of the synthetic CIFAR-style set. Each image is rendered from its
 // own PCG stream, seeded by a splitmix64 hash of (seed, split, index). Shapes are signed
-// distance functions, so edges are anti-aliased with alpha = clamp(0.5 - distance).
+// distance functions, so edges are anti-aliased with alpha = clamp(0.5 - distance). Every
+// random choice is mirror-symmetric, so a horizontally flipped image is a likely image of
+// the same class (tests/datasets/test_synthetic_flip.cpp checks the class shapes).
 #include <janus/datasets/synthetic.h>
 
 #include <janus/core/parallel.h>
@@ -35,15 +37,22 @@ double coverage(double signed_distance) { return std::clamp(0.5 - signed_distanc
 // by the scale, so sizes below are in pixels at scale 1.
 struct Shape {
   int label;
-  double period, phase;
+  double period, phase_u, phase_v;
   double alpha(double u, double v) const {
     const double kPi = 3.14159265358979323846;
+    const double window = coverage(std::sqrt(u * u + v * v) - 9.0);  // gratings' round window
     switch (label) {
-      case 0: case 1: case 2: case 3: {
-        // Grating along v inside a disc window of radius 9; the four classes differ only
-        // in the rotation applied before (0, 90, 45, 135 degrees).
-        const double window = coverage(std::sqrt(u * u + v * v) - 9.0);
-        return window * (0.5 + 0.5 * std::sin(2.0 * kPi * v / period + phase));
+      case 0: case 1: case 2:
+        // Grating along v; the classes differ only in the rotation applied before
+        // (0, 90, and 45 or 135 degrees for the diagonal class).
+        return window * (0.5 + 0.5 * std::sin(2.0 * kPi * v / period + phase_v));
+      case 3: {
+        // Checkerboard: the product of two crossed gratings. Its period is sqrt(2) times
+        // the gratings', so that the two diagonal plane waves it is made of have the
+        // gratings' spatial frequency and cells stay at least ~1.6 px wide.
+        const double p = period * 1.41421356237309505;
+        return window * (0.5 + 0.5 * std::sin(2.0 * kPi * u / p + phase_u) *
+                                   std::sin(2.0 * kPi * v / p + phase_v));
       }
       case 4: return coverage(std::sqrt(u * u + v * v) - 7.0);                   // disc
       case 5: return coverage(std::abs(std::sqrt(u * u + v * v) - 6.5) - 1.4);   // ring
@@ -61,16 +70,12 @@ struct Shape {
   }
 };
 
-// Draws class `label`'s shape centred at (cx, cy) with the given scale and colour, at a
-// random rotation of +-20 degrees around the class orientation (gratings 2 and 3 sit at 45
-// and 135 degrees) and a random opacity.
-void draw_shape(std::array<Rgb, kSide * kSide>& img, int label, double scale, double cx,
-                double cy, const Rgb& colour, Generator& g) {
+// Blends `shape` (opacity scaled by `opacity`) in `colour` into img, centred at (cx, cy),
+// rotated by angle_deg and scaled by `scale`.
+void blend_shape(std::array<Rgb, kSide * kSide>& img, const Shape& shape, double angle_deg,
+                 double scale, double cx, double cy, double opacity, const Rgb& colour) {
   const double kPi = 3.14159265358979323846;
-  static const double kBaseAngle[10] = {0, 90, 45, 135, 0, 0, 0, 0, 0, 0};
-  Shape shape{label, uni(g, 3.5, 6.0), uni(g, 0, 2 * kPi)};
-  const double angle = (kBaseAngle[label] + uni(g, -20, 20)) * kPi / 180.0;
-  const double opacity = uni(g, 0.55, 1.0);
+  const double angle = angle_deg * kPi / 180.0;
   const double ca = std::cos(angle), sa = std::sin(angle);
   for (int y = 0; y < kSide; ++y) {
     for (int x = 0; x < kSide; ++x) {
@@ -80,6 +85,20 @@ void draw_shape(std::array<Rgb, kSide * kSide>& img, int label, double scale, do
       for (int c = 0; c < 3; ++c) img[y * kSide + x][c] += a * (colour[c] - img[y * kSide + x][c]);
     }
   }
+}
+
+// Draws class `label`'s shape centred at (cx, cy) with the given scale and colour, at a
+// random rotation of +-20 degrees around one of the class orientations (the diagonal
+// grating picks 45 or 135 degrees at random) and a random opacity.
+void draw_shape(std::array<Rgb, kSide * kSide>& img, int label, double scale, double cx,
+                double cy, const Rgb& colour, Generator& g) {
+  const double kPi = 3.14159265358979323846;
+  const std::vector<double>& bases = detail::synthetic_base_angles(label);
+  const double base = bases.size() == 1 ? bases[0] : bases[g.below(bases.size())];
+  Shape shape{label, uni(g, 3.5, 6.0), uni(g, 0, 2 * kPi), uni(g, 0, 2 * kPi)};
+  const double angle = base + uni(g, -detail::kSyntheticJitterDeg, detail::kSyntheticJitterDeg);
+  const double opacity = uni(g, 0.55, 1.0);
+  blend_shape(img, shape, angle, scale, cx, cy, opacity, colour);
 }
 
 void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
@@ -126,11 +145,11 @@ void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
   // A small decoy: with probability 1/2, a shape of another class at under half the size.
   if (g.uniform() < 0.5) {
     const int other = (label + 1 + static_cast<int>(g.below(9))) % 10;
-    draw_shape(img, other, uni(g, 0.35, 0.5), uni(g, 5, 26.5), uni(g, 5, 26.5), random_colour(g),
-               g);
+    draw_shape(img, other, uni(g, 0.35, 0.5), uni(g, 5, 26), uni(g, 5, 26), random_colour(g), g);
   }
-  // The class shape at a random position, scale and colour, on top.
-  draw_shape(img, label, uni(g, 0.65, 1.3), uni(g, 11, 20.5), uni(g, 11, 20.5), fg, g);
+  // The class shape at a random position (centred on the image centre 15.5, so positions
+  // are as likely as their mirror images), scale and colour, on top.
+  draw_shape(img, label, uni(g, 0.65, 1.3), uni(g, 11, 20), uni(g, 11, 20), fg, g);
   // Sensor noise, then quantize to (3, 32, 32) uint8.
   for (int y = 0; y < kSide; ++y) {
     for (int x = 0; x < kSide; ++x) {
@@ -147,10 +166,35 @@ void render(uint8_t* out, int label, Generator& g, const SyntheticOptions& o) {
 
 const std::vector<std::string>& synthetic_class_names() {
   static const std::vector<std::string> names = {
-      "grating_0", "grating_90", "grating_45", "grating_135", "disc",
-      "ring",      "square",     "cross",      "triangle",    "frame"};
+      "grating_0", "grating_90", "grating_diagonal", "checkerboard", "disc",
+      "ring",      "square",     "cross",            "triangle",     "frame"};
   return names;
 }
+
+namespace detail {
+
+const std::vector<double>& synthetic_base_angles(int label) {
+  JANUS_CHECK(label >= 0 && label < 10, "synthetic_base_angles: expected a label in 0..9 (got {})",
+              label);
+  static const std::vector<double> kBases[10] = {{0}, {90}, {45, 135}, {0}, {0},
+                                                 {0}, {0},  {0},       {0}, {0}};
+  return kBases[label];
+}
+
+std::vector<double> synthetic_shape_mask(int label, double angle_deg, double period,
+                                         double phase_u, double phase_v) {
+  JANUS_CHECK(label >= 0 && label < 10, "synthetic_shape_mask: expected a label in 0..9 (got {})",
+              label);
+  JANUS_CHECK(period > 0, "synthetic_shape_mask: expected period > 0 (got {})", period);
+  std::array<Rgb, kSide * kSide> img{};  // (H, W) of RGB, black
+  blend_shape(img, Shape{label, period, phase_u, phase_v}, angle_deg, 1.0, 15.5, 15.5, 1.0,
+              Rgb{1.0, 1.0, 1.0});
+  std::vector<double> mask(kSide * kSide);  // (32, 32)
+  for (int k = 0; k < kSide * kSide; ++k) mask[static_cast<size_t>(k)] = img[static_cast<size_t>(k)][0];
+  return mask;
+}
+
+}  // namespace detail
 
 Dataset make_synthetic(const SyntheticOptions& options, Split split) {
   const int64_t n = split == Split::kTrain ? options.train_size() : options.test_size();

@@ -1,10 +1,12 @@
 // A synthetic CIFAR-style dataset that needs no download: 10 classes of 32x32 RGB images,
-// procedurally drawn from a seed. Each class is a shape family -- four oriented gratings
-// (0, 90, 45, 135 degrees), disc, ring, square, cross, triangle, square frame -- drawn at a
-// random position, scale (0.65..1.3), rotation (+-20 degrees) and opacity, in a random
-// colour over a random gradient background, over distractors (Gaussian blobs, strokes and,
-// in half the images, a small decoy shape of another class) and per-pixel Gaussian noise.
-// Colour says nothing about the class; only shape, orientation and size do.
+// procedurally drawn from a seed. Each class is a shape family -- gratings at 0 and 90
+// degrees, a diagonal grating (45 or 135 degrees), checkerboard, disc, ring, square, cross,
+// triangle, square frame -- drawn at a random position, scale (0.65..1.3), rotation (+-20
+// degrees) and opacity, in a random colour over a random gradient background, over
+// distractors (Gaussian blobs, strokes and, in half the images, a small decoy shape of
+// another class) and per-pixel Gaussian noise. Colour says nothing about the class; only
+// shape, orientation and size do. No class is the mirror image of another and every class
+// is its own mirror image, so CIFAR's random horizontal flip keeps labels right.
 //
 //   Dataset train = make_synthetic(SyntheticOptions().train_size(20000).seed(1), Split::kTrain);
 #pragma once
@@ -12,6 +14,8 @@
 #include <janus/datasets/dataset.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace janus::datasets {
 
@@ -48,5 +52,20 @@ Dataset make_synthetic(const SyntheticOptions& options, Split split);
 
 // The ten class names of the synthetic set.
 const std::vector<std::string>& synthetic_class_names();
+
+namespace detail {
+
+// Internal, exposed for tests: how the class shapes are defined.
+// Rotation jitter, uniform in +-this many degrees around a class orientation.
+inline constexpr double kSyntheticJitterDeg = 20.0;
+// The orientations (degrees) class `label` is drawn at, one picked uniformly per image.
+const std::vector<double>& synthetic_base_angles(int label);
+// Class `label`'s shape alone as a (32, 32) opacity mask in [0, 1]: centred, scale 1,
+// rotated by angle_deg, no background, distractors or noise. period (pixels) and the phases
+// (radians) matter only for the gratings (phase_v) and the checkerboard (both).
+std::vector<double> synthetic_shape_mask(int label, double angle_deg, double period,
+                                         double phase_u, double phase_v);
+
+}  // namespace detail
 
 }  // namespace janus::datasets

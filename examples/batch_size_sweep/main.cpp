@@ -46,20 +46,6 @@ struct Options {
   std::string out = "batch_size_sweep_out";
 };
 
-// The training loader: shuffled from `seed`, last incomplete batch dropped, random crop
-// (pad 4). Horizontal flips only on CIFAR: on the synthetic set a mirror image of a 45-degree
-// grating is a 135-degree grating, another class, so flipping would teach the net that the
-// two classes are one.
-std::unique_ptr<datasets::DataLoader> sweep_train_loader(const datasets::Dataset& train, int64_t batch, uint64_t seed,
-                                                         bool flip) {
-  JANUS_CHECK(batch <= train.size(), "--batches: expected at most the training set size {} (got {})", train.size(),
-              batch);
-  auto opts = datasets::DataLoaderOptions(batch).shuffle(true).drop_last(true).seed(seed);
-  opts.transform(std::make_shared<datasets::RandomCrop>(4));
-  if (flip) opts.transform(std::make_shared<datasets::RandomHorizontalFlip>(0.5));
-  return std::make_unique<datasets::DataLoader>(train, opts);
-}
-
 int run_main(const Options& o, const DataSpec& data_spec) {
   apply_threads(o.threads);
   const auto norms = split_list(o.norms);
@@ -77,19 +63,19 @@ int run_main(const Options& o, const DataSpec& data_spec) {
   JANUS_CHECK(o.warmup >= 0 && o.warmup <= o.epochs, "--warmup: expected 0..--epochs (got {})", o.warmup);
   training::ensure_output_dir(o.out, "--out");
   const CifarData data = load_cifar_data(data_spec);
-  const bool flip = !o.data.synthetic();
   fmt::print("data: {}\nrecipe: {} epoch(s) = the same {} training images at every batch size; SGD momentum 0.9, "
              "wd 5e-4; lr = {} * batch / 32; {} epoch(s) of per-step linear warm-up, then per-step cosine to 0; "
-             "random crop{}\n",
-             data.description, o.epochs, o.epochs * data.train.size(), o.lr, o.warmup,
-             flip ? " + horizontal flip" : " (no flip: it maps the 45-degree grating class onto the 135-degree one)");
+             "random crop + horizontal flip (make_train_loader, as every recipe)\n",
+             data.description, o.epochs, o.epochs * data.train.size(), o.lr, o.warmup);
   const std::string csv_path = join_path(o.out, "batch_size_sweep.csv");
   training::CsvHistory csv(csv_path, {"norm", "batch", "lr", "test_acc", "test_error", "train_loss", "seconds"});
   auto test_loader = make_eval_loader(data.test, 500);
   for (const auto& norm : norms) {
     for (int64_t b : batches) {
       auto net = make_bench_cnn_for_seed(norm, o.seed, data.train.num_classes());
-      auto loader = sweep_train_loader(data.train, b, o.seed, flip);
+      JANUS_CHECK(b <= data.train.size(), "--batches: expected at most the training set size {} (got {})",
+                  data.train.size(), b);
+      auto loader = make_train_loader(data.train, b, o.seed);
       const double lr = o.lr * static_cast<double>(b) / 32.0;
       const int64_t spe = loader->num_batches();
       const auto warm = static_cast<int64_t>(o.warmup * static_cast<double>(spe));

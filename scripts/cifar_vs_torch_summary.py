@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side table for scripts/cifar_vs_torch.sh: janus' all_runs.csv against the PyTorch
 reference's per-run CSVs. Standard library only. Usage: cifar_vs_torch_summary.py OUT_DIR"""
-import csv, glob, os, re, statistics, sys
+import csv, glob, math, os, re, statistics, sys
 
 
 def final_rows_janus(out):
@@ -31,6 +31,13 @@ def mean_sd(xs):
     return (statistics.mean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0) if xs else (float("nan"), 0.0)
 
 
+def verdict(points):
+    """Issue 5's criterion: within 1.5 points; NaN when one side has no runs yet."""
+    if math.isnan(points):
+        return "missing runs"
+    return "within 1.5" if abs(points) <= 1.5 else "OUTSIDE 1.5"
+
+
 def main():
     out = sys.argv[1]
     janus, torch = final_rows_janus(out), final_rows_torch(out)
@@ -50,12 +57,12 @@ def main():
     print()
     for norm in norms:
         d = 100 * (means[(norm, "janus")] - means[(norm, "PyTorch")])
-        print(f"- {norm}: janus − PyTorch mean = {d:+.2f} points ({'within' if abs(d) <= 1.5 else 'OUTSIDE'} 1.5)")
+        print(f"- {norm}: janus − PyTorch mean = {d:+.2f} points ({verdict(d)})")
     if "bn" in norms and "pcn" in norms:
         gj = 100 * (means[("bn", "janus")] - means[("pcn", "janus")])
         gt = 100 * (means[("bn", "PyTorch")] - means[("pcn", "PyTorch")])
         print(f"- bn − pcn gap: janus {gj:.2f} points, PyTorch {gt:.2f} points, difference {gj - gt:+.2f} "
-              f"({'within' if abs(gj - gt) <= 1.5 else 'OUTSIDE'} 1.5)")
+              f"({verdict(gj - gt)})")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,15 @@ TEST_CASE("torch frontend optimizers save and load their state", "[torch][optim]
   toptim::SGD sgd(first->parameters(), toptim::SGDOptions(0.1));
   CHECK_THROWS_WITH(janus::torch::load(sgd, opt_path),
                     Contains(opt_path) && Contains("key 'kind'") && Contains("expected 'SGD'") && Contains("got 'Adam'"));
+  // A scheduler's file names the file too; base_lrs needs one lr per parameter group.
+  toptim::SGD two_groups(first->parameters(), toptim::SGDOptions(0.1));
+  Generator g3(3);
+  two_groups.add_param_group({randn({2}, &g3).requires_grad_()}, 0.2);
+  toptim::StepLR sched_two(two_groups, 2, 0.5);
+  CHECK_THROWS_WITH(janus::torch::load(sched_two, sched_path), Contains(sched_path) && Contains("key 'base_lrs'") &&
+                                                                   Contains("expected shape [2, 3]") &&
+                                                                   Contains("got [1, 3]"));
+  CHECK(sched_two.last_step() == 0);
   std::remove(opt_path.c_str());
   std::remove(sched_path.c_str());
 }

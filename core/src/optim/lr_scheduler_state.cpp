@@ -19,11 +19,7 @@ void LRScheduler::load_state_dict(const NamedTensors& dict) {
   r.expect_name("kind", kind());
   const int64_t step = r.get_int("last_epoch", 0, int64_t{1} << 60);
   const size_t groups = optimizer_.param_groups().size();
-  const Tensor base = r.get_any("base_lrs");
-  JANUS_CHECK(base.dim() == 2 && base.shape()[1] == 3 && static_cast<size_t>(base.shape()[0]) == groups,
-              "{}: key 'base_lrs': expected shape [{}, 3], one lr per parameter group of the optimizer (got {})",
-              r.what(), groups, shape_str(base.shape()));
-  const std::vector<double> base_lrs = decode_doubles(base);
+  const std::vector<double> base_lrs = r.get_doubles("base_lrs", static_cast<int64_t>(groups));  // one per group
   std::function<void()> commit = load_options(r);
   r.expect_all_read();
   commit();

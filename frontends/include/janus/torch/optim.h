@@ -16,29 +16,27 @@
 #include <janus/core/safetensors.h>
 
 #include <string>
+#include <type_traits>
 
 namespace janus::torch {
 namespace optim = janus::optim;
 
-inline void save(const optim::Optimizer& optimizer, const std::string& path) {
-  save_safetensors(path, optimizer.state_dict());
+// What torch::save / torch::load take: an optimizer or an LR scheduler (anything with
+// state_dict() / load_state_dict() from core's optim).
+template <typename T>
+using EnableIfOptimState = std::enable_if_t<std::is_base_of<optim::Optimizer, T>::value ||
+                                            std::is_base_of<optim::LRScheduler, T>::value>;
+
+template <typename T, typename = EnableIfOptimState<T>>
+void save(const T& object, const std::string& path) {
+  save_safetensors(path, object.state_dict());
 }
 // Errors name the file as well as the key.
-inline void load(optim::Optimizer& optimizer, const std::string& path) {
+template <typename T, typename = EnableIfOptimState<T>>
+void load(T& object, const std::string& path) {
   const NamedTensors state = load_safetensors(path);
   try {
-    optimizer.load_state_dict(state);
-  } catch (const Error& e) {
-    throw Error(fmt::format("loading '{}': {}", path, e.what()));
-  }
-}
-inline void save(const optim::LRScheduler& scheduler, const std::string& path) {
-  save_safetensors(path, scheduler.state_dict());
-}
-inline void load(optim::LRScheduler& scheduler, const std::string& path) {
-  const NamedTensors state = load_safetensors(path);
-  try {
-    scheduler.load_state_dict(state);
+    object.load_state_dict(state);
   } catch (const Error& e) {
     throw Error(fmt::format("loading '{}': {}", path, e.what()));
   }

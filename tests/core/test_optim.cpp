@@ -146,6 +146,76 @@ TEST_CASE("zero_grad sets gradients to none and lr can be read and set", "[optim
   CHECK_THROWS_WITH(opt.add_param_group({p}, 0.1), Catch::Contains("more than one group"));
 }
 
+TEST_CASE("SGD lr_in_velocity is Keras' momentum form under a changing lr", "[optim]") {
+  // grad = 2 p (p^2 summed), lr 0.1 then 0.05 then 0.02, momentum 0.9. Keras: v = 0.9 v - lr g,
+  // p += v (Nesterov p += 0.9 v - lr g); PyTorch: b = 0.9 b + g, p -= lr b.
+  const std::vector<double> lrs{0.1, 0.05, 0.02};
+  for (bool nesterov : {false, true}) {
+    INFO("nesterov " << nesterov);
+    Tensor p = from_vector({1.0f, -2.0f}, {2}).requires_grad_();
+    Tensor q = from_vector({1.0f, -2.0f}, {2}).requires_grad_();
+    SGD keras({p}, SGDOptions(0.1).momentum(0.9).nesterov(nesterov).lr_in_velocity(true));
+    SGD torch({q}, SGDOptions(0.1).momentum(0.9).nesterov(nesterov));
+    double w[2] = {1.0, -2.0}, v[2] = {0.0, 0.0};
+    for (double lr : lrs) {
+      for (SGD* o : {&keras, &torch}) {
+        o->set_lr(lr);
+        o->zero_grad();
+      }
+      sum(p * p).backward();
+      sum(q * q).backward();
+      keras.step();
+      torch.step();
+      for (int i = 0; i < 2; ++i) {
+        const double g = 2.0 * w[i];
+        v[i] = 0.9 * v[i] - lr * g;
+        w[i] += nesterov ? 0.9 * v[i] - lr * g : v[i];
+      }
+    }
+    for (int i = 0; i < 2; ++i) {
+      CHECK(p.to_vector()[i] == Approx(w[i]).margin(1e-6));
+      CHECK(keras.momentum_buffer(0).to_vector()[i] == Approx(v[i]).margin(1e-6));
+      CHECK(std::abs(q.to_vector()[i] - w[i]) > 0.05);  // PyTorch's form differs here
+    }
+  }
+  // At a constant lr both forms make the same updates (up to rounding).
+  Tensor p = from_vector({1.0f, -2.0f}, {2}).requires_grad_(), q = from_vector({1.0f, -2.0f}, {2}).requires_grad_();
+  SGD keras({p}, SGDOptions(0.1).momentum(0.9).lr_in_velocity(true));
+  SGD torch({q}, SGDOptions(0.1).momentum(0.9));
+  for (int k = 0; k < 4; ++k) {
+    keras.zero_grad();
+    torch.zero_grad();
+    sum(p * p).backward();
+    sum(q * q).backward();
+    keras.step();
+    torch.step();
+  }
+  CHECK(max_abs_diff(p, q) < 1e-6f);
+  CHECK_THROWS_WITH(SGD({p}, SGDOptions(0.1).momentum(0.9).dampening(0.1).lr_in_velocity(true)),
+                    Catch::Contains("lr_in_velocity") && Catch::Contains("dampening 0.1"));
+}
+
+TEST_CASE("SGD decoupled_weight_decay shrinks p by lr wd outside the momentum", "[optim]") {
+  // p = [1, -2], grad = [1, 1], lr 0.1, wd 0.5: p (1 - 0.05) - 0.1 g; the buffer holds g only.
+  Tensor p = from_vector({1.0f, -2.0f}, {2}).requires_grad_();
+  SGD opt({p}, SGDOptions(0.1).momentum(0.9).weight_decay(0.5).decoupled_weight_decay(true));
+  p.set_grad(ones({2}));
+  opt.step();
+  CHECK(p.to_vector()[0] == Approx(0.95 - 0.1).margin(1e-7));
+  CHECK(p.to_vector()[1] == Approx(-1.9 - 0.1).margin(1e-7));
+  CHECK(opt.momentum_buffer(0).to_vector() == std::vector<float>{1.0f, 1.0f});  // L2 would give 1.5, 0
+  // The same decay as AdamW's: bit for bit on the decay alone (zero gradient, no momentum).
+  Tensor a = from_vector({0.3f, -0.7f}, {2}).requires_grad_(), b = from_vector({0.3f, -0.7f}, {2}).requires_grad_();
+  SGD sgd({a}, SGDOptions(0.01).weight_decay(0.2).decoupled_weight_decay(true));
+  AdamW adamw({b}, AdamWOptions(0.01).weight_decay(0.2));
+  a.set_grad(zeros({2}));
+  b.set_grad(zeros({2}));
+  sgd.step();
+  adamw.step();
+  CHECK(a.to_vector() == b.to_vector());
+  CHECK(a.to_vector()[0] == static_cast<float>(0.3f * static_cast<float>(1.0 - 0.01 * 0.2)));
+}
+
 TEST_CASE("optimizers reject bad options", "[optim]") {
   Tensor p = ones({2}).requires_grad_();
   CHECK_THROWS_WITH(SGD({p}, SGDOptions(0.1).nesterov(true)), Catch::Contains("Nesterov momentum needs momentum > 0"));

@@ -232,6 +232,11 @@ TEST_CASE("a resumed optimizer continues bit for bit", "[optim][state]") {
     check_bit_exact_resume(maker<SGD>(SGDOptions(0.05).momentum(0.9)),
                            [](Optimizer& o) { return std::make_unique<LambdaLR>(o, warmup_cosine(2, 6)); });
   }
+  SECTION("SGD in Keras' form: lr in the velocity, decoupled decay, Nesterov, with StepLR") {
+    check_bit_exact_resume(maker<SGD>(SGDOptions(0.1).momentum(0.9).nesterov(true).lr_in_velocity(true)
+                                          .weight_decay(0.05).decoupled_weight_decay(true)),
+                           [](Optimizer& o) { return std::make_unique<StepLR>(o, 2, 0.5); });
+  }
   SECTION("Adam amsgrad with StepLR") {
     check_bit_exact_resume(maker<Adam>(AdamOptions(0.01).amsgrad(true).weight_decay(0.1)),
                            [](Optimizer& o) { return std::make_unique<StepLR>(o, 2, 0.5); });
@@ -279,6 +284,28 @@ TEST_CASE("schedulers round trip their position and options", "[optim][state]") 
     check([](Optimizer& o) { return std::make_unique<LambdaLR>(o, warmup_cosine(2, 8)); },
           [](Optimizer& o) { return std::make_unique<LambdaLR>(o, warmup_cosine(2, 8)); });
   }
+}
+
+TEST_CASE("SGD state dict saves and restores lr_in_velocity and decoupled_weight_decay", "[optim][state]") {
+  std::vector<Tensor> ps = make_params();
+  SGD keras(ps, SGDOptions(0.1).momentum(0.9).lr_in_velocity(true).weight_decay(0.01).decoupled_weight_decay(true));
+  run_steps(keras, nullptr, ps, 0, 2);
+  NamedTensors d = via_file(keras.state_dict());
+  CHECK(decode_double(at(d, "param_groups.0.lr_in_velocity")) == 1.0);
+  CHECK(decode_double(at(d, "param_groups.0.decoupled_weight_decay")) == 1.0);
+  SGD plain(clone_params(ps), SGDOptions(0.1).momentum(0.9));  // PyTorch's forms until loaded
+  plain.load_state_dict(d);
+  CHECK(plain.options().lr_in_velocity_);
+  CHECK(plain.options().decoupled_weight_decay_);
+  // A dict saved before the options existed loads them as off.
+  SGD back(clone_params(ps), SGDOptions(0.1).momentum(0.9).lr_in_velocity(true).decoupled_weight_decay(true));
+  back.load_state_dict(without(without(d, "param_groups.0.lr_in_velocity"), "param_groups.0.decoupled_weight_decay"));
+  CHECK_FALSE(back.options().lr_in_velocity_);
+  CHECK_FALSE(back.options().decoupled_weight_decay_);
+  NamedTensors bad = d;
+  at(bad, "param_groups.0.lr_in_velocity") = encode_double(0.5, "v");
+  CHECK_THROWS_WITH(plain.load_state_dict(bad),
+                    Contains("key 'param_groups.0.lr_in_velocity'") && Contains("expected 0 or 1 (got 0.5)"));
 }
 
 TEST_CASE("optimizer load_state_dict names every mismatch and changes nothing", "[optim][state]") {
@@ -390,6 +417,16 @@ TEST_CASE("optimizer load_state_dict names every mismatch and changes nothing", 
     at(d, "param_groups.1.momentum") = encode_double(0.5, "m");
     CHECK_THROWS_WITH(two.load_state_dict(d), Contains("key 'param_groups.1.momentum'") && Contains("expected [0.9]") &&
                                                   Contains("got [0.5]"));
+    // A flag is read as 0/1 in every group, the bad group's key named (not group 0's).
+    NamedTensors n = two.state_dict();
+    at(n, "param_groups.1.nesterov") = encode_double(2.0, "n");
+    CHECK_THROWS_WITH(two.load_state_dict(n),
+                      Contains("key 'param_groups.1.nesterov'") && Contains("expected 0 or 1 (got 2)"));
+    Adam adam2(clone_params(ps), AdamOptions(0.01));
+    adam2.add_param_group({from_vector({1.0f}, {1}).requires_grad_()}, 0.1);
+    NamedTensors a = adam2.state_dict();
+    at(a, "param_groups.1.amsgrad") = encode_double(1.0, "a");
+    CHECK_THROWS_WITH(adam2.load_state_dict(a), Contains("key 'param_groups.1.amsgrad'") && Contains("expected 0 as in group 0"));
   }
 }
 

@@ -45,10 +45,7 @@ std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
   o.beta2_ = betas[1];
   o.eps_ = shared_option(r, "eps", 1)[0];
   o.weight_decay_ = shared_option(r, "weight_decay", 1)[0];
-  const double amsgrad = shared_option(r, "amsgrad", 1)[0];
-  JANUS_CHECK(amsgrad == 0.0 || amsgrad == 1.0, "{}: key 'param_groups.0.amsgrad': expected 0 or 1 (got {})",
-              r.what(), amsgrad);
-  o.amsgrad_ = amsgrad == 1.0;
+  o.amsgrad_ = shared_bool_option(r, "amsgrad");
   check_options(o, r.what());
   std::vector<State> state(num_params());
   for (size_t i = 0; i < state.size(); ++i) {
@@ -95,9 +92,8 @@ void Adam::step() {
     const double bc2 = 1.0 - std::pow(o.beta2_, static_cast<double>(s.step));
     const float neg_step_size = static_cast<float>(-(lr / bc1));
     const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
-    const float decay = static_cast<float>(1.0 - lr * o.weight_decay_);
-    const float l2 = static_cast<float>(o.weight_decay_);
-    const bool use_decay = o.weight_decay_ != 0.0;
+    const float l2 = decoupled_ ? 0.0f : static_cast<float>(o.weight_decay_);
+    if (decoupled_) decay_decoupled(p, lr, o.weight_decay_);  // before the moments, elementwise
 
     const int64_t n = p.numel();
     float* pp = p.data();
@@ -107,10 +103,7 @@ void Adam::step() {
     float* vmax = o.amsgrad_ ? s.max_exp_avg_sq.data() : nullptr;
     for (int64_t i = 0; i < n; ++i) {
       float g = pg[i];
-      if (use_decay) {
-        if (decoupled_) pp[i] = pp[i] * decay;
-        else g = g + l2 * pp[i];
-      }
+      if (l2 != 0.0f) g = g + l2 * pp[i];
       m[i] = m[i] * b1 + one_minus_b1 * g;
       v[i] = v[i] * b2 + one_minus_b2 * (g * g);
       float second = v[i];

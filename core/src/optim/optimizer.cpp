@@ -1,4 +1,5 @@
-// Optimizer base: parameter groups, zero_grad and the learning-rate accessors.
+// Optimizer base: parameter groups, zero_grad, the learning-rate accessors and the
+// decoupled weight decay shared by SGD and AdamW.
 #include <janus/core/optim/optimizer.h>
 
 namespace janus::optim {
@@ -30,6 +31,13 @@ double Optimizer::lr() const { return groups_.front().lr; }
 void Optimizer::set_lr(double lr) {
   JANUS_CHECK(lr >= 0.0, "{}: expected a learning rate >= 0 (got {})", name_, lr);
   for (ParamGroup& g : groups_) g.lr = lr;
+}
+
+void Optimizer::decay_decoupled(Tensor& p, double lr, double weight_decay) {
+  if (weight_decay == 0.0) return;
+  const float factor = static_cast<float>(1.0 - lr * weight_decay);
+  float* pp = p.data();
+  for (int64_t i = 0, n = p.numel(); i < n; ++i) pp[i] = pp[i] * factor;
 }
 
 size_t Optimizer::num_params() const {

@@ -32,6 +32,16 @@ std::vector<double> Optimizer::shared_option(StateDictReader& r, const std::stri
   return first;
 }
 
+bool Optimizer::shared_bool_option(StateDictReader& r, const std::string& option, const bool* if_absent) const {
+  auto key = [&](size_t g) { return "param_groups." + std::to_string(g) + "." + option; };
+  if (if_absent && !r.has(key(0))) return *if_absent;
+  const bool first = r.get_bool(key(0));
+  for (size_t g = 1; g < groups_.size(); ++g)
+    JANUS_CHECK(r.get_bool(key(g)) == first, "{}: key '{}': expected {} as in group 0 (janus' groups share their "
+                "options; only lr differs) (got {})", r.what(), key(g), first ? 1 : 0, first ? 0 : 1);
+  return first;
+}
+
 NamedTensors Optimizer::state_dict() const {
   NamedTensors out;
   out.emplace_back("kind", encode_name(name_));

@@ -91,6 +91,13 @@ class Optimizer {
   void put_option(NamedTensors& out, const std::string& prefix, const std::string& option,
                   const std::vector<double>& values) const;
   std::vector<double> shared_option(StateDictReader& r, const std::string& option, size_t n) const;
+  // A 0/1 option read with StateDictReader::get_bool from every group (each key named in
+  // its own error), which must all equal group 0's. With `if_absent` set, a dict whose
+  // group 0 lacks the key (saved before the option existed) gives *if_absent.
+  bool shared_bool_option(StateDictReader& r, const std::string& option, const bool* if_absent = nullptr) const;
+  // Decoupled weight decay (AdamW's, shared by SGD's option): p = p (1 - lr weight_decay),
+  // the factor rounded to float once, before the optimizer's own update of p.
+  static void decay_decoupled(Tensor& p, double lr, double weight_decay);
   const char* name_;
   int64_t steps_ = 0;
 

@@ -2,6 +2,7 @@
 #include <janus/core/random.h>
 
 #include <cmath>
+#include <utility>
 
 namespace janus {
 
@@ -60,5 +61,9 @@ Generator& default_generator() {
 }
 
 void manual_seed(uint64_t seed) { default_generator().seed_(seed); }
+
+void shuffle_indices(std::vector<int64_t>& idx, Generator& gen) {
+  for (size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[static_cast<size_t>(gen.below(i))]);
+}
 
 }  // namespace janus

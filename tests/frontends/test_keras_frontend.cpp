@@ -9,6 +9,8 @@
 #include <janus/keras/keras.h>
 #include <janus/training/csv_history.h>
 
+#include "keras_models.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -17,29 +19,11 @@ namespace kl = janus::keras::layers;
 using keras::FitOptions;
 using keras::Sequential;
 
-namespace {
-
-Sequential small_model() {
-  return Sequential({kl::Input({4, 4, 3}), kl::Conv2D(4, 3).padding("same").use_bias(false),
-                     kl::BatchNormalization(), kl::ReLU(), kl::MaxPooling2D(2), kl::Flatten(), kl::Dense(2)});
-}
-
-// Two separable classes: the sign of the mean of channel 0.
-void toy_data(Tensor& x, Tensor& y, int64_t n, uint64_t seed) {
-  Generator gen(seed);
-  x = randn({n, 4, 4, 3}, &gen);
-  y = zeros({n});
-  for (int64_t i = 0; i < n; ++i) {
-    const float label = static_cast<float>(i % 2);
-    y.data()[i] = label;
-    for (int64_t p = 0; p < 16; ++p) x.data()[i * 48 + p * 3] += label == 1.0f ? 1.5f : -1.5f;
-  }
-}
-
-}  // namespace
+using janus::testing::conv_model;
+using janus::testing::toy_data;
 
 TEST_CASE("keras summary prints Keras' table with BN's 4C parameters", "[keras]") {
-  Sequential model = small_model();
+  Sequential model = conv_model();
   const std::string s = model.summary_string();
   INFO(s);
   CHECK(s.find("Model: \"sequential\"") == 0);
@@ -111,7 +95,7 @@ TEST_CASE("keras add checks shapes and names the layers", "[keras]") {
 
 TEST_CASE("keras fit trains through the graph and prints Keras' progress line", "[keras]") {
   manual_seed(7);
-  Sequential model = small_model();
+  Sequential model = conv_model();
   Tensor x, y, xv, yv;
   toy_data(x, y, 64, 1);
   toy_data(xv, yv, 32, 2);
@@ -146,7 +130,7 @@ TEST_CASE("keras fit trains through the graph and prints Keras' progress line", 
 
 TEST_CASE("keras trainable false freezes weights and BN statistics", "[keras]") {
   manual_seed(8);
-  Sequential model = small_model();
+  Sequential model = conv_model();
   auto bn = model.get_layer("batch_normalization");
   bn->set_trainable(false);
   CHECK(model.summary_string().find("Trainable params: 142\nNon-trainable params: 16") != std::string::npos);
@@ -167,7 +151,7 @@ TEST_CASE("keras trainable false freezes weights and BN statistics", "[keras]") 
 
 TEST_CASE("keras callbacks stop early, checkpoint with Keras names and schedule the lr", "[keras]") {
   manual_seed(9);
-  Sequential model = small_model();
+  Sequential model = conv_model();
   Tensor x, y;
   toy_data(x, y, 32, 4);
   model.compile(keras::optimizers::SGD(0.0), keras::Loss("sparse_categorical_crossentropy").from_logits(true));
@@ -197,7 +181,7 @@ TEST_CASE("keras callbacks stop early, checkpoint with Keras names and schedule 
   CHECK(saved[5].first == "dense/kernel");
   CHECK(saved[5].second.shape() == Shape{16, 2});  // (in, out)
   // Round trip: the saved Keras layouts load back to the same internal weights.
-  Sequential other = small_model();
+  Sequential other = conv_model();
   other.set_weights(saved);
   CHECK(max_abs_diff(other.get_weights()[0].second, model.get_weights()[0].second) == 0.0f);
 }

@@ -8,7 +8,11 @@
 #include <janus/core/error.h>
 #include <janus/keras/keras.h>
 
+#include <cmath>
+#include <memory>
 #include <vector>
+
+#include "keras_models.h"
 
 using namespace janus;
 namespace kl = janus::keras::layers;
@@ -77,23 +81,14 @@ TEST_CASE("keras schedules reject bad arguments with janus Error", "[keras][sche
   CHECK_THROWS_WITH(sch::CosineDecay(0.1, -5), Catch::Contains("decay_steps must be > 0 (got -5)"));
   CHECK_THROWS_AS(sch::CosineDecay(0.1, 10).warmup_steps(-1), Error);
   CHECK_THROWS_AS(sch::ExponentialDecay(0.1, 0, 0.5), Error);
+  CHECK_THROWS_WITH(sch::ExponentialDecay(0.1, 2, 0.0), Catch::Contains("decay_rate must be > 0 (got 0)"));
+  CHECK_THROWS_AS(sch::ExponentialDecay(0.1, 2, -0.5), Error);
   CHECK_THROWS_AS(sch::PiecewiseConstantDecay({1, 2}, {1.0, 0.5}), Error);
   CHECK_THROWS_AS(sch::PiecewiseConstantDecay({5, 2}, {1.0, 0.5, 0.1}), Error);
 }
 
-namespace {
-
-// y = x . w, no bias: x (1, 2) = [1, 2], w = [0.5, 0.25] gives out 1 and, with mse against
-// 0, the gradient dL/dw = 2 out x = [2, 4].
-Sequential linear_model() {
-  Sequential model({kl::Input({2}), kl::Dense(1).use_bias(false)});
-  model.set_weights({{"dense/kernel", from_vector({0.5f, 0.25f}, {2, 1})}});
-  return model;
-}
-
-std::vector<float> kernel(const Sequential& model) { return model.get_weights()[0].second.to_vector(); }
-
-}  // namespace
+using janus::testing::kernel;
+using janus::testing::linear_model;
 
 TEST_CASE("keras optimizer evaluates its schedule at iterations before every step", "[keras][schedules]") {
   Sequential model = linear_model();
@@ -109,21 +104,54 @@ TEST_CASE("keras optimizer evaluates its schedule at iterations before every ste
   CHECK(kernel(model) == after_one);
   CHECK(model.compiled_optimizer().iterations() == 4);
 
-  // The rate seen by each batch is schedule(iterations), iterations counting on across fit().
+  // The rate each update used is 0.01 0.5^(iterations / 2), iterations counting on across
+  // fit(): read from the core optimizer after the step, with the weights, and both checked
+  // against an independent computation (the formula and Keras' SGD rule, by hand).
   struct Recorder : keras::callbacks::Callback {
     std::vector<double> lrs;
-    void on_train_batch_begin(int) override { lrs.push_back(model_->compiled_optimizer().learning_rate()); }
+    std::vector<std::vector<float>> weights;
+    void on_train_batch_end(int, const keras::Logs&) override {
+      lrs.push_back(model_->optimizer().lr());
+      weights.push_back(kernel(*model_));
+    }
   };
-  const sch::ExponentialDecay ed(0.01, 2, 0.5);
   Sequential m2 = linear_model();
-  m2.compile(keras::optimizers::SGD(ed).momentum(0.9), "mse");
+  m2.compile(keras::optimizers::SGD(sch::ExponentialDecay(0.01, 2, 0.5)).momentum(0.9), "mse");
   auto rec = std::make_shared<Recorder>();
   const Tensor x3 = from_vector({1, 2, 0, 1, 2, 0}, {3, 2}), y3 = zeros({3, 1});
-  m2.fit(x3, y3, FitOptions().epochs(1).batch_size(1).verbose(0).callbacks({rec}));
-  m2.fit(x3, y3, FitOptions().epochs(1).batch_size(1).verbose(0).callbacks({rec}));
+  m2.fit(x3, y3, FitOptions().epochs(1).batch_size(1).shuffle(false).verbose(0).callbacks({rec}));
+  m2.fit(x3, y3, FitOptions().epochs(1).batch_size(1).shuffle(false).verbose(0).callbacks({rec}));
   REQUIRE(rec->lrs.size() == 6);
-  for (int64_t s = 0; s < 6; ++s) CHECK(rec->lrs[s] == Approx(ed(s)).epsilon(1e-12));
-  CHECK(m2.optimizer().lr() == Approx(ed(5)).epsilon(1e-12));  // the core optimizer ran with it
+  const double rows[3][2] = {{1, 2}, {0, 1}, {2, 0}};
+  double w[2] = {0.5, 0.25}, v[2] = {0.0, 0.0};
+  for (int s = 0; s < 6; ++s) {
+    INFO("step " << s);
+    const double lr = 0.01 * std::pow(0.5, s / 2.0);
+    CHECK(rec->lrs[s] == Approx(lr).epsilon(1e-12));
+    // mse against 0 on one row: g = 2 (w . x) x; Keras SGD: v = 0.9 v - lr g; w += v.
+    const double* x = rows[s % 3];
+    const double out = w[0] * x[0] + w[1] * x[1];
+    for (int i = 0; i < 2; ++i) {
+      v[i] = 0.9 * v[i] - lr * 2.0 * out * x[i];
+      w[i] += v[i];
+    }
+    CHECK(rec->weights[s][0] == Approx(w[0]).margin(1e-6));
+    CHECK(rec->weights[s][1] == Approx(w[1]).margin(1e-6));
+  }
+}
+
+TEST_CASE("keras optimizers take a shared schedule handle", "[keras][schedules]") {
+  // A std::shared_ptr<CosineDecay> converts to the learning rate directly (compile-time use).
+  auto cosine = std::make_shared<sch::CosineDecay>(0.1, 10);
+  const keras::optimizers::SGD sgd(cosine);
+  const keras::optimizers::Adam adam(std::make_shared<sch::ExponentialDecay>(0.01, 2, 0.5));
+  CHECK(sgd.learning_rate_.is_schedule());
+  CHECK(sgd.learning_rate_.at(5) == (*cosine)(5));
+  CHECK(adam.learning_rate_.at(2) == Approx(0.005).epsilon(1e-12));
+  Sequential model = linear_model();
+  model.compile(keras::optimizers::SGD(cosine), "mse");
+  CHECK(model.compiled_optimizer().has_schedule());
+  CHECK(model.compiled_optimizer().learning_rate() == 0.1);
 }
 
 TEST_CASE("keras LearningRateScheduler cannot set a scheduled learning rate", "[keras][schedules]") {

@@ -1,6 +1,6 @@
 // keras::Sequential's training loop: compile() (optimizer, loss, metrics, and the trace),
 // fit() from arrays or a PyDataset with shuffling, validation, callbacks (per epoch and
-// per batch) and Keras' progress line, evaluate(), predict(). Every batch runs through
+// per batch; stop_training from a batch hook ends the epoch) and Keras' progress line, evaluate(), predict(). Every batch runs through
 // the traced Graph; every update is one Keras optimizer step (schedule, weight decay).
 #include <janus/core/autograd.h>
 #include <janus/core/ops.h>
@@ -87,8 +87,7 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
   std::vector<int64_t> idx(static_cast<size_t>(n));
   auto epoch_begin = [&](int) {
     std::iota(idx.begin(), idx.end(), 0);
-    if (o.shuffle_)
-      for (int64_t i = n - 1; i > 0; --i) std::swap(idx[i], idx[gen.below(static_cast<uint64_t>(i + 1))]);
+    if (o.shuffle_) shuffle_indices(idx, gen);
   };
   auto batch = [&](int, int64_t s) {
     const size_t b = static_cast<size_t>(s * o.batch_size_), e = std::min<size_t>(b + o.batch_size_, n);
@@ -106,8 +105,7 @@ History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
   std::vector<int64_t> order(static_cast<size_t>(steps));
   auto epoch_begin = [&](int) {
     std::iota(order.begin(), order.end(), 0);  // Keras shuffles a PyDataset's batch order
-    if (o.shuffle_)
-      for (int64_t i = steps - 1; i > 0; --i) std::swap(order[i], order[gen.below(static_cast<uint64_t>(i + 1))]);
+    if (o.shuffle_) shuffle_indices(order, gen);
     source.on_epoch_begin();
   };
   auto batch = [&](int epoch, int64_t s) {
@@ -140,6 +138,7 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     Logs logs;
+    int64_t done = 0;  // batches run this epoch (fewer than steps when a callback stops training)
     for (int64_t s = 0; s < steps; ++s) {
       for (auto& cb : o.callbacks_) cb->on_train_batch_begin(static_cast<int>(s));
       const utils::DataBatch b = batch(epoch, s);
@@ -155,6 +154,10 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
       logs["loss"] = loss_mean.value();
       for (const auto& m : metrics_) logs[m] = static_cast<double>(correct) / static_cast<double>(seen);
       for (auto& cb : o.callbacks_) cb->on_train_batch_end(static_cast<int>(s), logs);
+      done = s + 1;
+      // As Keras 3: a per-batch callback that set stop_training ends the epoch here; the
+      // epoch-end path below (dataset hook, validation, on_epoch_end) still runs.
+      if (stop_training) break;
       if (o.verbose_ == 1 && s + 1 < steps)
         *out_ << fmt::format("\r{}/{} {}{}", s + 1, steps, bar(s + 1, steps), format_logs(logs, metrics_))
               << std::flush;
@@ -166,10 +169,10 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
       for (const auto& [k, val] : v) logs["val_" + k] = val;
     }
     if (o.verbose_ == 1)
-      *out_ << fmt::format("\r{}/{} {} - {:.0f}s {}{}\n", steps, steps, bar(steps, steps), seconds,
-                           format_step_time(seconds / steps), format_logs(logs, metrics_));
+      *out_ << fmt::format("\r{}/{} {} - {:.0f}s {}{}\n", done, steps, bar(done, steps), seconds,
+                           format_step_time(seconds / done), format_logs(logs, metrics_));
     if (o.verbose_ == 2)
-      *out_ << fmt::format("{}/{} - {:.0f}s - {}{}\n", steps, steps, seconds, format_step_time(seconds / steps),
+      *out_ << fmt::format("{}/{} - {:.0f}s - {}{}\n", done, steps, seconds, format_step_time(seconds / done),
                            format_logs(logs, metrics_));
     for (const auto& [k, val] : logs) history.history[k].push_back(val);
     history.epoch.push_back(epoch);

@@ -1,7 +1,6 @@
-// Keras optimizer descriptions -> core optimizers (Keras' defaults; Adam's epsilon 1e-7),
-// and CompiledOptimizer::apply(): Keras 3's step (schedule at `iterations`, decoupled
-// weight decay before the update).
-#include <janus/core/autograd.h>
+// Keras optimizer descriptions -> core optimizers (Keras' defaults; Adam's epsilon 1e-7;
+// SGD in Keras' momentum form with decoupled decay, Adam with weight_decay as AdamW), and
+// CompiledOptimizer::apply(): Keras 3's step (the schedule at `iterations`, then the update).
 #include <janus/core/optim/optim.h>
 #include <janus/keras/optimizers.h>
 
@@ -13,13 +12,24 @@ Optimizer Optimizer::from_name(const std::string& name) {
   JANUS_FAIL("compile: unknown optimizer \"{}\" (expected \"sgd\" or \"adam\", or an optimizer object)", name);
 }
 
+// SGD: core SGD in Keras' forms (velocity holding the lr, decoupled decay). Adam with a
+// weight decay: core AdamW, whose decoupled decay is Keras' (see optimizers.h).
 std::unique_ptr<optim::Optimizer> Optimizer::make(std::vector<Tensor> params) const {
   const double lr = learning_rate_.at(0);
   if (name_ == "sgd")
-    return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions(lr).momentum(momentum_).nesterov(nesterov_));
-  if (name_ == "adam")
-    return std::make_unique<optim::Adam>(std::move(params),
-                                         optim::AdamOptions(lr).betas(beta_1_, beta_2_).eps(epsilon_));
+    return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions(lr)
+                                                               .momentum(momentum_)
+                                                               .nesterov(nesterov_)
+                                                               .lr_in_velocity(true)
+                                                               .weight_decay(weight_decay_)
+                                                               .decoupled_weight_decay(true));
+  if (name_ == "adam") {
+    if (weight_decay_ == 0.0)
+      return std::make_unique<optim::Adam>(std::move(params),
+                                           optim::AdamOptions(lr).betas(beta_1_, beta_2_).eps(epsilon_));
+    return std::make_unique<optim::AdamW>(
+        std::move(params), optim::AdamWOptions(lr).betas(beta_1_, beta_2_).eps(epsilon_).weight_decay(weight_decay_));
+  }
   JANUS_FAIL("compile: unknown optimizer \"{}\"", name_);
 }
 
@@ -40,19 +50,8 @@ void CompiledOptimizer::set_learning_rate(double lr) {
 }
 
 void CompiledOptimizer::apply() {
-  const double lr = learning_rate();
-  core_->set_lr(lr);
-  if (spec_.weight_decay_ > 0.0) {
-    NoGradGuard no_grad;
-    const float shrink = static_cast<float>(spec_.weight_decay_ * lr);
-    for (optim::ParamGroup& g : core_->param_groups())
-      for (Tensor& p : g.params) {
-        if (!p.grad().defined()) continue;  // as the core update, which skips it too
-        float* v = p.data();
-        for (int64_t i = 0, n = p.numel(); i < n; ++i) v[i] = v[i] - v[i] * shrink;
-      }
-  }
-  core_->step();
+  core_->set_lr(learning_rate());
+  core_->step();  // the decoupled decay, with this lr, is the core optimizer's first act
 }
 
 }  // namespace janus::keras::optimizers

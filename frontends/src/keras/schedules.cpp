@@ -34,6 +34,7 @@ double CosineDecay::operator()(int64_t step) const {
 ExponentialDecay::ExponentialDecay(double initial_learning_rate, int64_t decay_steps, double decay_rate)
     : initial_(initial_learning_rate), decay_steps_(decay_steps), decay_rate_(decay_rate) {
   JANUS_CHECK(decay_steps > 0, "ExponentialDecay: decay_steps must be > 0 (got {})", decay_steps);
+  JANUS_CHECK(decay_rate > 0.0, "ExponentialDecay: decay_rate must be > 0 (got {})", decay_rate);
 }
 
 double ExponentialDecay::operator()(int64_t step) const {

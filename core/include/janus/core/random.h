@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace janus {
 
@@ -25,6 +26,10 @@ class Generator {
   bool has_spare_ = false;
   double spare_ = 0.0;
 };
+
+// Fisher-Yates shuffle of `idx` in place: for i = n-1 down to 1, swap idx[i] with
+// idx[gen.below(i + 1)]. The one shuffle used by keras fit() and the DataLoader.
+void shuffle_indices(std::vector<int64_t>& idx, Generator& gen);
 
 // The process-wide default generator used when an API is given none (like torch's).
 Generator& default_generator();

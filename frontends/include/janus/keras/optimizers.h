@@ -23,6 +23,9 @@ struct Optimizer {
   // Keras' decoupled weight decay (default None = 0): before each update every trainable
   // variable is shrunk, variable -= variable * weight_decay * lr, with that step's lr.
   // It is not added to the gradient, so it does not pass through momentum or Adam's moments.
+  // Core's decoupled decay does it (SGDOptions::decoupled_weight_decay, AdamW): the same
+  // rule in the same place (first, with the step's lr); core rounds (1 - lr wd) to float
+  // once and multiplies, Keras computes v - (v wd) lr, so results can differ in the last bit.
   Optimizer& weight_decay(double v) { weight_decay_ = v; return *this; }
   std::string name_;
   LearningRate learning_rate_ = 0.01;
@@ -34,9 +37,9 @@ struct Optimizer {
   std::unique_ptr<optim::Optimizer> make(std::vector<Tensor> params) const;
 };
 
-// SGD's momentum uses the core (PyTorch) form b = momentum b + g, p -= lr b. Keras keeps
-// the velocity in units of lr (v = momentum v - lr g, p += v): the same updates while lr is
-// constant; under a schedule Keras' velocity remembers the earlier, larger rates.
+// SGD's momentum is Keras 3's form (core SGDOptions::lr_in_velocity): v = momentum v - lr g,
+// p += v (Nesterov: p += momentum v - lr g). Unlike PyTorch's b = momentum b + g, p -= lr b,
+// the velocity keeps the rates it was built with, which matters under a schedule.
 struct SGD : Optimizer {
   explicit SGD(LearningRate learning_rate = 0.01) { name_ = "sgd"; learning_rate_ = std::move(learning_rate); }
   SGD& momentum(double v) { momentum_ = v; return *this; }
@@ -53,8 +56,10 @@ struct Adam : Optimizer {
 };
 
 // What compile() builds: the core optimizer plus Keras 3's step, apply():
-//   lr = learning_rate(iterations); variable -= variable * weight_decay * lr (if set);
-//   the core update with lr; iterations += 1.
+//   lr = learning_rate(iterations); the core update with lr (its decoupled decay first:
+//   variable -= variable * weight_decay * lr); iterations += 1.
+// Adam's update itself is the core (PyTorch) one: eps is added to sqrt(v) / sqrt(1 - beta2^t)
+// where Keras adds it to sqrt(v) (in torch's terms Keras' eps is eps / sqrt(1 - beta2^t)).
 class CompiledOptimizer {
  public:
   CompiledOptimizer(const Optimizer& spec, std::vector<Tensor> params);

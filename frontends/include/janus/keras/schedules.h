@@ -47,6 +47,7 @@ class CosineDecay : public LearningRateSchedule {
 
 // ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False):
 //   lr = initial * decay_rate ^ (step / decay_steps), the exponent floored with staircase.
+// decay_steps must be > 0 and decay_rate > 0.
 class ExponentialDecay : public LearningRateSchedule {
  public:
   ExponentialDecay(double initial_learning_rate, int64_t decay_steps, double decay_rate);
@@ -85,6 +86,10 @@ class LearningRate {
                             std::is_base_of_v<schedules::LearningRateSchedule, std::decay_t<S>>>>
   LearningRate(const S& schedule) : schedule_(std::make_shared<std::decay_t<S>>(schedule)) {}  // NOLINT
   LearningRate(std::shared_ptr<const schedules::LearningRateSchedule> schedule);  // NOLINT
+  // SGD(std::make_shared<CosineDecay>(...)): a handle to any schedule type, shared as is.
+  template <typename S, typename = std::enable_if_t<std::is_base_of_v<schedules::LearningRateSchedule, S>>>
+  LearningRate(std::shared_ptr<S> schedule)  // NOLINT
+      : LearningRate(std::shared_ptr<const schedules::LearningRateSchedule>(std::move(schedule))) {}
   // The rate of the update after `iterations` updates.
   double at(int64_t iterations) const { return schedule_ ? (*schedule_)(iterations) : value_; }
   bool is_schedule() const { return schedule_ != nullptr; }

@@ -5,12 +5,10 @@
 
 namespace janus::examples {
 
-LoaderPyDataset::LoaderPyDataset(datasets::DataLoader& loader, int64_t first_epoch)
-    : loader_(loader), epoch_(first_epoch) {
+LoaderPyDataset::LoaderPyDataset(datasets::DataLoader& loader) : loader_(loader) {
   JANUS_CHECK(loader.options().layout_value() == datasets::Layout::kNHWC,
               "LoaderPyDataset: the Keras frontend is channels-last; make the DataLoader with "
               "layout(Layout::kNHWC) (got NCHW batches)");
-  JANUS_CHECK(first_epoch >= 0, "LoaderPyDataset: first_epoch must be >= 0 (got {})", first_epoch);
 }
 
 keras::utils::DataBatch LoaderPyDataset::get(int64_t index) {

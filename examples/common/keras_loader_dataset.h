@@ -16,16 +16,15 @@ namespace janus::examples {
 class LoaderPyDataset : public keras::utils::PyDataset {
  public:
   // The loader must produce channels-last (Layout::kNHWC) batches; it is not owned.
-  explicit LoaderPyDataset(datasets::DataLoader& loader, int64_t first_epoch = 0);
+  explicit LoaderPyDataset(datasets::DataLoader& loader);
   int64_t size() const override { return loader_.num_batches(); }
   // Batch `index` of the current epoch; throws janus::Error unless index is the next one.
   keras::utils::DataBatch get(int64_t index) override;
   void on_epoch_end() override;
-  int64_t epoch() const { return epoch_; }
 
  private:
   datasets::DataLoader& loader_;
-  int64_t epoch_;
+  int64_t epoch_ = 0;
   int64_t next_ = 0;
 };
 

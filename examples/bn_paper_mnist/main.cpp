@@ -141,7 +141,7 @@ int run_main(const Options& o) {
                           "BN paper, Figure 1 at small scale: MNIST, 3x100 sigmoid, batch 60");
   spec.size(1500, 480).columns(3);
   spec.panel("(a) Test accuracy", "training step", "test accuracy")
-      .key("bottom right")
+      .key(training::KeySide::kBelow)
       .line(csv_path, "step", "test_acc", "without BN", false, 0).where("model", "without BN")
       .line(csv_path, "step", "test_acc", "with BN", false, 1).where("model", "with BN");
   const char* models[] = {"without BN", "with BN"};

@@ -150,7 +150,7 @@ void draw_plots(const Options& o, const std::vector<std::string>& norms, const s
   for (const P& p : {P{"Train loss", "train_loss", "cross-entropy"}, P{"Test loss", "test_loss", "cross-entropy"},
                      P{"Train accuracy", "train_acc", "accuracy"}, P{"Test accuracy", "test_acc", "accuracy"}}) {
     auto& panel = spec.panel(p.title, "epoch", p.ylabel);
-    panel.key(std::string(p.y).find("acc") != std::string::npos ? "bottom right" : "top right");
+    panel.key(training::KeySide::kBelow);  // outside the plot area, under the x label
     for (size_t i = 0; i < norms.size(); ++i) {
       const std::string csv = join_path(o.out, fmt::format("curves_{}.csv", norms[i]));
       if (err)

@@ -79,8 +79,8 @@ TEST_CASE("plot keys sit outside the plot area with a bottom margin made for the
   PlotSpec spec(dir + "/keys.png", "keys");
   spec.size(800, 600);
   spec.panel("default", "epoch", "loss").line(dir + "/a.csv", "epoch", "loss", "BatchNorm");
-  spec.panel("old corner name", "epoch", "acc")
-      .key("bottom right")
+  spec.panel("below by name", "epoch", "acc")
+      .key("below")
       .line(dir + "/a.csv", "epoch", "acc", "BatchNorm")
       .line(dir + "/a.csv", "epoch", "loss", "per-channel norm (InstanceNorm2d, affine)", true);
   spec.panel("right", "epoch", "acc").key("right").line(dir + "/a.csv", "epoch", "acc", "bn");
@@ -88,7 +88,7 @@ TEST_CASE("plot keys sit outside the plot area with a bottom margin made for the
   CHECK_THAT(script, !Catch::Contains("inside"));
   CHECK_THAT(script, !Catch::Contains("set key top"));
   CHECK_THAT(script, !Catch::Contains("set key bottom"));
-  // Below (the default, and what an inside corner name becomes): in the bottom margin,
+  // Below (the default, also asked for by name): in the bottom margin,
   // which is set explicitly -- the same for every such panel, so a row's plots line up --
   // and is taller than gnuplot's tic labels + x label (the 5.4 overlap of key and x label).
   const std::string p0 = panel_settings(script, 0), p1 = panel_settings(script, 1);
@@ -109,4 +109,23 @@ TEST_CASE("plot keys sit outside the plot area with a bottom margin made for the
     CHECK(r.drawn);
     CHECK_THAT(r.message, Catch::StartsWith("wrote"));
   }
+}
+
+TEST_CASE("plot key sides are below above right or left and nothing else", "[training][plot]") {
+  PlotPanel p("t", "x", "y");
+  CHECK(p.key_ == KeySide::kBelow);
+  CHECK(p.key("above").key_ == KeySide::kAbove);
+  CHECK(p.key("left").key_ == KeySide::kLeft);
+  CHECK(p.key(KeySide::kRight).key_ == KeySide::kRight);
+  for (KeySide side : {KeySide::kBelow, KeySide::kAbove, KeySide::kRight, KeySide::kLeft})
+    CHECK(key_side_from_name(key_side_name(side)) == side);
+  // An inside corner name or a typo is an error naming the value and the accepted sides;
+  // the panel keeps its side.
+  for (const char* bad : {"bottom right", "top right", "belwo", "Below", ""}) {
+    INFO(bad);
+    CHECK_THROWS_AS(p.key(bad), janus::Error);
+    CHECK_THROWS_WITH(p.key(bad), Catch::Contains(fmt::format("(got '{}')", bad)) &&
+                                      Catch::Contains("below, above, right or left"));
+  }
+  CHECK(p.key_ == KeySide::kRight);
 }

@@ -32,15 +32,15 @@ std::string quote(const std::string& s) {
 }
 
 // The key clause for a side of the plot area. The key always goes in a margin, outside the
-// area the curves are drawn in, so no placement can hide a line; corner names of an inside
-// key ("top right", ...) fall back to the bottom margin.
-bool key_below(const std::string& side) { return side != "above" && side != "right" && side != "left"; }
-
-std::string key_clause(const std::string& side) {
-  std::string where = "bmargin center horizontal";
-  if (side == "above") where = "tmargin center horizontal";
-  else if (side == "right") where = "rmargin top vertical";
-  else if (side == "left") where = "lmargin top vertical";
+// area the curves are drawn in, so no placement can hide a line.
+std::string key_clause(KeySide side) {
+  const char* where = "bmargin center horizontal";
+  switch (side) {
+    case KeySide::kBelow: break;
+    case KeySide::kAbove: where = "tmargin center horizontal"; break;
+    case KeySide::kRight: where = "rmargin top vertical"; break;
+    case KeySide::kLeft: where = "lmargin top vertical"; break;
+  }
   return fmt::format("set key {} Left reverse box samplen 2 spacing 1.1 font 'Sans,10'\n", where);
 }
 
@@ -104,6 +104,22 @@ std::string xtics_clause(const XValues& x, bool log_x) {
 
 }  // namespace
 
+KeySide key_side_from_name(const std::string& name) {
+  for (KeySide side : {KeySide::kBelow, KeySide::kAbove, KeySide::kRight, KeySide::kLeft})
+    if (name == key_side_name(side)) return side;
+  JANUS_FAIL("plot key: expected below, above, right or left (got '{}')", name);
+}
+
+const char* key_side_name(KeySide side) {
+  switch (side) {
+    case KeySide::kBelow: return "below";
+    case KeySide::kAbove: return "above";
+    case KeySide::kRight: return "right";
+    case KeySide::kLeft: return "left";
+  }
+  return "below";
+}
+
 PlotPanel& PlotPanel::line(const std::string& csv, const std::string& x, const std::string& y, const std::string& label,
                            bool dashed, int color) {
   PlotSeries s;
@@ -155,7 +171,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
   // One bottom margin for every panel with its key below, so that a row's plots line up.
   int below_margin = 0;
   for (const PlotPanel& p : spec.panels)
-    if (key_below(p.key_)) below_margin = std::max(below_margin, bottom_margin_for_key(p, spec.width / cols));
+    if (p.key_ == KeySide::kBelow) below_margin = std::max(below_margin, bottom_margin_for_key(p, spec.width / cols));
   for (const PlotPanel& p : spec.panels) {
     JANUS_CHECK(!p.series.empty(), "plot {}: panel '{}' has no series", spec.png_path, p.title);
     std::string curves;  // the plot command's series, after the panel's settings
@@ -197,7 +213,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
     plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
     plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
     plots += xtics_clause(xs, p.log_x_);
-    plots += key_below(p.key_) ? fmt::format("set bmargin {}\n", below_margin) : "set bmargin\n";
+    plots += p.key_ == KeySide::kBelow ? fmt::format("set bmargin {}\n", below_margin) : "set bmargin\n";
     plots += key_clause(p.key_);
     plots += "plot " + curves + "\n";
   }

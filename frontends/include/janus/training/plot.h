@@ -28,6 +28,12 @@ struct PlotSeries {
   std::string where_value;
 };
 
+// The side of a panel's plot area its key (legend) is drawn on, outside the area.
+enum class KeySide { kBelow, kAbove, kRight, kLeft };
+// "below", "above", "right" or "left"; throws janus::Error naming the value and these four.
+KeySide key_side_from_name(const std::string& name);
+const char* key_side_name(KeySide side);
+
 struct PlotPanel {
   PlotPanel(std::string title, std::string xlabel, std::string ylabel)
       : title(std::move(title)), xlabel(std::move(xlabel)), ylabel(std::move(ylabel)) {}
@@ -40,15 +46,16 @@ struct PlotPanel {
   PlotPanel& log_x(bool v = true) { log_x_ = v; return *this; }
   PlotPanel& log_y(bool v = true) { log_y_ = v; return *this; }
   // Which side of the plot area the key (legend) goes on; it is always drawn OUTSIDE the
-  // area, so it never covers a line: "below" (default, entries side by side), "above",
-  // "right" or "left" (entries stacked). Corner names of an inside key ("top right",
-  // "bottom right", ...) are accepted and drawn below.
-  PlotPanel& key(const std::string& v) { key_ = v; return *this; }
+  // area, so it never covers a line: below (default, entries side by side), above, right
+  // or left (entries stacked). The string form takes exactly "below", "above", "right" or
+  // "left" and throws janus::Error for anything else (e.g. an inside corner "top right").
+  PlotPanel& key(KeySide side) { key_ = side; return *this; }
+  PlotPanel& key(const std::string& side) { key_ = key_side_from_name(side); return *this; }
   std::string title, xlabel, ylabel;
   std::vector<PlotSeries> series;
   bool log_x_ = false;
   bool log_y_ = false;
-  std::string key_ = "below";
+  KeySide key_ = KeySide::kBelow;
 };
 
 struct PlotSpec {

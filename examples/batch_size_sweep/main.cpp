@@ -49,7 +49,7 @@ struct Options {
 int run_main(const Options& o, const DataSpec& data_spec) {
   apply_threads(o.threads);
   const auto norms = split_list(o.norms);
-  for (const auto& n : norms) check_norm_kind(n);
+  for (const auto& n : norms) check_norm_kind(n);  // all of them before any training
   std::vector<int64_t> batches;
   for (const auto& b : split_list(o.batches)) {
     char* end = nullptr;
@@ -63,6 +63,10 @@ int run_main(const Options& o, const DataSpec& data_spec) {
   JANUS_CHECK(o.warmup >= 0 && o.warmup <= o.epochs, "--warmup: expected 0..--epochs (got {})", o.warmup);
   training::ensure_output_dir(o.out, "--out");
   const CifarData data = load_cifar_data(data_spec);
+  // Every setting is checked before the first (long) run: a bad batch size fails now.
+  for (int64_t b : batches)
+    JANUS_CHECK(b <= data.train.size(), "--batches: expected at most the training set size {} (got {})",
+                data.train.size(), b);
   fmt::print("data: {}\nrecipe: {} epoch(s) = the same {} training images at every batch size; SGD momentum 0.9, "
              "wd 5e-4; lr = {} * batch / 32; {} epoch(s) of per-step linear warm-up, then per-step cosine to 0; "
              "random crop + horizontal flip (make_train_loader, as every recipe)\n",
@@ -73,8 +77,6 @@ int run_main(const Options& o, const DataSpec& data_spec) {
   for (const auto& norm : norms) {
     for (int64_t b : batches) {
       auto net = make_bench_cnn_for_seed(norm, o.seed, data.train.num_classes());
-      JANUS_CHECK(b <= data.train.size(), "--batches: expected at most the training set size {} (got {})",
-                  data.train.size(), b);
       auto loader = make_train_loader(data.train, b, o.seed);
       const double lr = o.lr * static_cast<double>(b) / 32.0;
       const int64_t spe = loader->num_batches();
@@ -102,7 +104,7 @@ int run_main(const Options& o, const DataSpec& data_spec) {
                                       o.data.synthetic() ? "synthetic data" : "CIFAR-10", o.epochs));
   spec.size(1000, 650);
   auto& p = spec.panel("Test error (BN evaluated with running statistics)", "batch size (log scale)", "test error (%)");
-  p.log_x().key("below");
+  p.log_x().key(training::KeySide::kBelow);
   for (size_t i = 0; i < norms.size(); ++i)
     p.line(csv_path, "batch", "test_error", norm_description(norms[i]), false, static_cast<int>(i)).where("norm", norms[i]);
   fmt::print("plot: {}\nwrote {}\n", training::plot_png(spec).message, csv_path);

@@ -38,9 +38,7 @@ std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
   if (options_.shuffles()) {
     // Fisher-Yates from a generator seeded by (seed, epoch).
     Generator gen(detail::mix_seed(options_.seed_value(), static_cast<uint64_t>(epoch), 0x5u));
-    for (size_t i = order.size(); i > 1; --i) {
-      std::swap(order[i - 1], order[static_cast<size_t>(gen.below(i))]);
-    }
+    shuffle_indices(order, gen);
   }
   return order;
 }

@@ -1,5 +1,6 @@
 // Training checkpoints: model + optimizer + scheduler + epoch in one safetensors file,
-// under the prefixes "model.", "optimizer.", "scheduler." and the key "epoch".
+// under the prefixes "model.", "optimizer.", "scheduler." and the key "epoch"; the run's
+// settings in the metadata as "run.<name>".
 #include <janus/core/error.h>
 #include <janus/core/optim/state_dict.h>
 #include <janus/layers/checkpoint.h>
@@ -9,6 +10,34 @@ namespace janus::nn {
 namespace {
 
 const char* const kFormat = "janus.training_checkpoint";
+const std::string kRunPrefix = "run.";
+
+RunSettings run_settings_of(const SafetensorsFile& file) {
+  RunSettings out;
+  for (const auto& [key, value] : file.metadata)
+    if (key.compare(0, kRunPrefix.size(), kRunPrefix) == 0) out.emplace(key.substr(kRunPrefix.size()), value);
+  return out;
+}
+
+// Every expected setting must be in the file with the same value; each message names the
+// setting (the flag) with the checkpoint's value and the given one.
+void check_run_settings(const SafetensorsFile& file, const RunSettings& expected, const std::string& where) {
+  const RunSettings stored = run_settings_of(file);
+  for (const auto& [name, value] : expected) {
+    auto it = stored.find(name);
+    JANUS_CHECK(it != stored.end(), "{}: {}: the checkpoint does not record it (given {}); it was saved without "
+                "this run setting, so a resume cannot be checked to continue the same run", where, name, value);
+    JANUS_CHECK(it->second == value, "{}: {}: the checkpoint has {}, given {} (resume with the run's settings)", where,
+                name, it->second, value);
+  }
+}
+
+void check_format(const SafetensorsFile& file, const std::string& where) {
+  auto format = file.metadata.find("format");
+  JANUS_CHECK(format != file.metadata.end() && format->second == kFormat,
+              "{}: expected metadata format '{}' (got {}); a model-only file loads with nn::load_state_dict", where,
+              kFormat, format == file.metadata.end() ? "none" : "'" + format->second + "'");
+}
 
 void append_prefixed(NamedTensors& out, const NamedTensors& part, const std::string& prefix) {
   for (const auto& [key, t] : part) out.emplace_back(prefix + key, t);
@@ -25,7 +54,7 @@ NamedTensors take_prefixed(const NamedTensors& all, const std::string& prefix) {
 }  // namespace
 
 void save_training_checkpoint(const std::string& path, const Module& model, const optim::Optimizer& optimizer,
-                              const optim::LRScheduler* scheduler, int64_t epoch) {
+                              const optim::LRScheduler* scheduler, int64_t epoch, const RunSettings& settings) {
   JANUS_CHECK(epoch >= 0, "save_training_checkpoint: expected epoch >= 0 (got {})", epoch);
   NamedTensors all;
   append_prefixed(all, model.state_dict(), "model.");
@@ -36,17 +65,19 @@ void save_training_checkpoint(const std::string& path, const Module& model, cons
                                              {"optimizer", optimizer.kind()},
                                              {"epoch", std::to_string(epoch)}};
   if (scheduler) meta["scheduler"] = scheduler->kind();
+  for (const auto& [name, value] : settings) {
+    JANUS_CHECK(!name.empty(), "save_training_checkpoint: expected non-empty run setting names (got '' = '{}')", value);
+    meta[kRunPrefix + name] = value;
+  }
   save_safetensors(path, all, meta);
 }
 
 int64_t load_training_checkpoint(const std::string& path, Module& model, optim::Optimizer& optimizer,
-                                 optim::LRScheduler* scheduler) {
+                                 optim::LRScheduler* scheduler, const RunSettings& expected) {
   const SafetensorsFile file = read_safetensors(path);
   const std::string where = "load_training_checkpoint('" + path + "')";
-  auto format = file.metadata.find("format");
-  JANUS_CHECK(format != file.metadata.end() && format->second == kFormat,
-              "{}: expected metadata format '{}' (got {}); a model-only file loads with nn::load_state_dict", where,
-              kFormat, format == file.metadata.end() ? "none" : "'" + format->second + "'");
+  check_format(file, where);
+  check_run_settings(file, expected, where);
   for (const auto& [key, t] : file.tensors)
     JANUS_CHECK(key == "epoch" || key.rfind("model.", 0) == 0 || key.rfind("optimizer.", 0) == 0 ||
                     key.rfind("scheduler.", 0) == 0,
@@ -76,6 +107,12 @@ int64_t load_training_checkpoint(const std::string& path, Module& model, optim::
     throw Error(fmt::format("{}: {}", where, e.what()));
   }
   return epoch;
+}
+
+RunSettings read_run_settings(const std::string& path) {
+  const SafetensorsFile file = read_safetensors(path);
+  check_format(file, "read_run_settings('" + path + "')");
+  return run_settings_of(file);
 }
 
 }  // namespace janus::nn

@@ -1,7 +1,8 @@
 // Training checkpoints (model + optimizer + scheduler + epoch in one safetensors file): a
 // tiny MLP with BatchNorm trained 4 "epochs" straight must equal 2 epochs, save, a fresh
 // model/optimizer/scheduler loading the file, and 2 more epochs -- bit for bit, for SGD
-// momentum with a per-step schedule and for Adam. Plus the file layout and the errors.
+// momentum with a per-step schedule and for Adam. Plus the file layout, the errors and the
+// run settings a resume must repeat.
 #include <janus/core/error.h>
 #include <janus/core/ops.h>
 #include <janus/core/optim/optim.h>
@@ -179,5 +180,60 @@ TEST_CASE("training checkpoint load errors name the file and change nothing", "[
     CHECK_THROWS_WITH(nn::load_training_checkpoint(path, *other.net, *other.opt, other.sched.get()),
                       Contains("expected metadata format 'janus.training_checkpoint'") && Contains("nn::load_state_dict"));
   }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("training checkpoint run settings round trip and are checked on load", "[checkpoint][resume]") {
+  const std::string path = "test_resume_settings.safetensors";
+  const nn::RunSettings run = {{"--epochs", "4"}, {"--lr", "0.1"}, {"steps per epoch", "3"}};
+  Run saved = make_sgd_run(1);
+  train_epoch(*saved.net, *saved.opt, saved.sched.get(), 0);
+  nn::save_training_checkpoint(path, *saved.net, *saved.opt, saved.sched.get(), 1, run);
+  // In the safetensors metadata as run.<name>, next to the format keys.
+  const SafetensorsFile f = read_safetensors(path);
+  CHECK(f.metadata.at("run.--epochs") == "4");
+  CHECK(f.metadata.at("run.steps per epoch") == "3");
+  CHECK(f.metadata.at("format") == "janus.training_checkpoint");
+  CHECK(nn::read_run_settings(path) == run);
+
+  SECTION("the same settings restore everything") {
+    Run other = make_sgd_run(2);
+    CHECK(nn::load_training_checkpoint(path, *other.net, *other.opt, other.sched.get(), run) == 1);
+    CHECK(other.opt->steps() == 3);
+    CHECK(other.sched->last_step() == 3);
+    // A subset is checked too; no expectations: no check (as before run settings existed).
+    Run subset = make_sgd_run(2);
+    CHECK(nn::load_training_checkpoint(path, *subset.net, *subset.opt, subset.sched.get(), {{"--lr", "0.1"}}) == 1);
+    Run none = make_sgd_run(2);
+    CHECK(nn::load_training_checkpoint(path, *none.net, *none.opt, none.sched.get()) == 1);
+  }
+  SECTION("a different value names the setting with both values and restores nothing") {
+    Run other = make_sgd_run(2);
+    const NamedTensors weights_before = other.net->state_dict();
+    nn::RunSettings longer = run;
+    longer["--epochs"] = "6";
+    CHECK_THROWS_WITH(nn::load_training_checkpoint(path, *other.net, *other.opt, other.sched.get(), longer),
+                      Contains(path) && Contains("--epochs: the checkpoint has 4, given 6"));
+    CHECK(other.opt->steps() == 0);
+    CHECK(other.sched->last_step() == 0);
+    CHECK(same_bits(other.net->state_dict(), weights_before));
+  }
+  SECTION("a setting the file does not record is a mismatch") {
+    Run other = make_sgd_run(2);
+    nn::RunSettings more = run;
+    more["--batch"] = "64";
+    CHECK_THROWS_WITH(nn::load_training_checkpoint(path, *other.net, *other.opt, other.sched.get(), more),
+                      Contains("--batch: the checkpoint does not record it (given 64)"));
+    CHECK(other.opt->steps() == 0);
+  }
+  SECTION("a file saved without settings has none") {
+    nn::save_training_checkpoint(path, *saved.net, *saved.opt, saved.sched.get(), 1);
+    CHECK(nn::read_run_settings(path).empty());
+    Run other = make_sgd_run(2);
+    CHECK_THROWS_WITH(nn::load_training_checkpoint(path, *other.net, *other.opt, other.sched.get(), run),
+                      Contains("does not record"));
+  }
+  CHECK_THROWS_WITH(nn::save_training_checkpoint(path, *saved.net, *saved.opt, saved.sched.get(), 1, {{"", "x"}}),
+                    Contains("non-empty run setting names"));
   std::remove(path.c_str());
 }

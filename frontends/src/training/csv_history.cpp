@@ -1,4 +1,5 @@
-// CsvHistory: rows kept in memory, the file rewritten atomically after every append.
+// CsvHistory: rows kept in memory, the file rewritten atomically after every append (and
+// once on reopen(), with the rows kept from the file).
 #include <janus/training/csv_history.h>
 
 #include <cerrno>
@@ -46,7 +47,22 @@ static void check_cell(const std::string& cell, const std::string& path) {
 }
 
 CsvHistory::CsvHistory(std::string path, std::vector<std::string> columns)
-    : path_(std::move(path)), columns_(std::move(columns)) {
+    : CsvHistory(std::move(path), std::move(columns), {}) {}
+
+CsvHistory CsvHistory::reopen(std::string path, std::vector<std::string> columns, size_t keep_rows) {
+  std::vector<std::vector<std::string>> kept;
+  if (std::ifstream(path).good()) {
+    CsvTable old = read_csv(path);
+    JANUS_CHECK(old.columns == columns, "CsvHistory {}: cannot append, the file has columns {} (expected {})", path,
+                fmt::join(old.columns, ","), fmt::join(columns, ","));
+    if (old.rows.size() > keep_rows) old.rows.resize(keep_rows);
+    kept = std::move(old.rows);
+  }
+  return CsvHistory(std::move(path), std::move(columns), std::move(kept));
+}
+
+CsvHistory::CsvHistory(std::string path, std::vector<std::string> columns, std::vector<std::vector<std::string>> rows)
+    : path_(std::move(path)), columns_(std::move(columns)), rows_(std::move(rows)) {
   JANUS_CHECK(!columns_.empty(), "CsvHistory {}: expected at least one column (got none)", path_);
   for (const auto& c : columns_) check_cell(c, path_);
   write_file_atomic(path_, str());

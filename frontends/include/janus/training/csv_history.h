@@ -5,6 +5,7 @@
 //   CsvHistory hist("out/curves_bn.csv", {"epoch", "train_loss", "test_acc"});
 //   hist.append({1, 1.52, 0.461});          // out/curves_bn.csv now holds 2 lines
 //   CsvTable t = read_csv("out/curves_bn.csv");  t.column("test_acc")  // {0.461}
+// A resumed run appends to its history instead: CsvHistory::reopen(path, columns, epochs_done).
 #pragma once
 #include <janus/core/error.h>
 #include <string>
@@ -34,6 +35,11 @@ class CsvHistory {
  public:
   // Creates (or truncates to the header) the file at once, so a bad path fails early.
   CsvHistory(std::string path, std::vector<std::string> columns);
+  // Append mode, for a resumed run: keeps the first `keep_rows` rows already in the file
+  // (the epochs finished before; rows beyond them, e.g. from an epoch whose checkpoint was
+  // never written, are dropped), rewritten at once, atomically. A missing file starts
+  // with the header only; a file with other columns throws, naming both headers.
+  static CsvHistory reopen(std::string path, std::vector<std::string> columns, size_t keep_rows);
   // Appends one row (as many cells as columns) and rewrites the file.
   void append(const std::vector<Cell>& row);
   const std::string& path() const { return path_; }
@@ -44,6 +50,8 @@ class CsvHistory {
   std::string str() const;
 
  private:
+  // Starts with `rows` and writes the file.
+  CsvHistory(std::string path, std::vector<std::string> columns, std::vector<std::vector<std::string>> rows);
   std::string path_;
   std::vector<std::string> columns_;
   std::vector<std::vector<std::string>> rows_;

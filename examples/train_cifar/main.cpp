@@ -18,9 +18,11 @@
 //   train_cifar --frontend keras --norm bn --epochs 3
 //   train_cifar --data ../shared/data/cifar-10-batches-bin --norm pcn --epochs 5
 // --frontend torch also writes a training checkpoint (model, optimizer, schedule, epoch)
-// after every epoch, training_epoch<N>.safetensors; --resume PATH continues from one (give
-// the same flags, --epochs included: the schedule spans them) bit for bit like a run never
-// stopped; history.csv then holds the resumed epochs.
+// after every epoch, training_epoch<N>.safetensors, recording the flags the schedule and the
+// data order depend on; --resume PATH continues from one bit for bit like a run never
+// stopped, given the same flags (each that differs is an error naming it: the per-step
+// schedule spans --epochs x the steps per epoch). history.csv keeps the earlier epochs'
+// rows and gets the resumed ones appended, so it covers the whole run.
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
 #include "common/cli.h"
@@ -65,6 +67,19 @@ struct Options {
 
 const std::vector<std::string> kHistoryColumns = {"epoch", "accuracy", "loss", "val_accuracy", "val_loss"};
 
+// What the torch run's per-step schedule (warmup_cosine(spe, spe x epochs), a LambdaLR whose
+// function is not saved), its peak lr and its data order are built from: recorded in every
+// training checkpoint and required again by --resume, named by flag.
+nn::RunSettings torch_run_settings(const Options& o, const CifarData& data, int64_t spe) {
+  return {{"--norm", o.norm},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--batch", std::to_string(o.batch)},
+          {"--lr", fmt::format("{}", o.lr)},
+          {"--train-size", std::to_string(data.train.size())},
+          {"--seed", std::to_string(o.seed)},
+          {"steps per epoch", std::to_string(spe)}};
+}
+
 double run_torch(const Options& o, const CifarData& data) {
   auto net = make_bench_cnn_for_seed(o.norm, o.seed, data.train.num_classes());  // as compare_norms
   fmt::print("{}\nparameters: {}\n", net->repr(), net->num_parameters());
@@ -73,14 +88,27 @@ double run_torch(const Options& o, const CifarData& data) {
   const int64_t spe = loader->num_batches();
   optim::SGD opt(net->parameters(), optim::SGDOptions(o.lr).momentum(0.9).weight_decay(5e-4));
   optim::LambdaLR sched(opt, optim::warmup_cosine(spe, spe * o.epochs));
+  const nn::RunSettings settings = torch_run_settings(o, data, spe);
+  const std::string history = join_path(o.out, "history.csv");
   int start = 0;
   if (!o.resume.empty()) {
-    start = static_cast<int>(nn::load_training_checkpoint(o.resume, *net, opt, &sched));
+    // Throws before restoring anything when a setting differs from the checkpoint's.
+    start = static_cast<int>(nn::load_training_checkpoint(o.resume, *net, opt, &sched, settings));
     JANUS_CHECK(start < o.epochs, "--resume: '{}' finished {} epoch(s), none left of --epochs {}", o.resume, start,
                 o.epochs);
+    JANUS_CHECK(sched.last_step() == start * spe && opt.steps() == start * spe,
+                "--resume: '{}' after epoch {} of {} steps: expected scheduler and optimizer at step {} (got {} and {})",
+                o.resume, start, spe, start * spe, sched.last_step(), opt.steps());
     fmt::print("resumed from {} after epoch {} (step {}, lr {})\n", o.resume, start, opt.steps(), opt.lr());
   }
-  training::CsvHistory csv(join_path(o.out, "history.csv"), kHistoryColumns);
+  // On resume: the finished epochs' rows stay (any later ones, from a newer checkpoint or
+  // an epoch cut short, go), the resumed epochs are appended.
+  training::CsvHistory csv = o.resume.empty()
+                                 ? training::CsvHistory(history, kHistoryColumns)
+                                 : training::CsvHistory::reopen(history, kHistoryColumns, static_cast<size_t>(start));
+  if (static_cast<int>(csv.num_rows()) < start)
+    fmt::print("note: {} holds {} of the {} epoch(s) before the resume (another --out?); it continues from there\n",
+               history, csv.num_rows(), start);
   int64_t step = start * spe;
   double acc = 0;
   for (int ep = start; ep < o.epochs; ++ep) {
@@ -94,7 +122,7 @@ double run_torch(const Options& o, const CifarData& data) {
     csv.append({ep, tr.acc, tr.loss, te.acc, te.loss});
     acc = te.acc;
     nn::save_training_checkpoint(join_path(o.out, fmt::format("training_epoch{}.safetensors", ep + 1)), *net, opt,
-                                 &sched, ep + 1);
+                                 &sched, ep + 1, settings);
   }
   const std::string ckpt = join_path(o.out, "model.safetensors");
   nn::save_state_dict(*net, ckpt);

@@ -1,7 +1,9 @@
-// Test helpers for the datasets tests: a self-deleting temporary directory and writers of
+// Test helpers for the datasets tests (TempDir comes from support/temp_dir.h): writers of
 // small CIFAR records, IDX arrays, gzip files and PNG images (stored, uncompressed deflate
 // blocks with real CRC-32/Adler-32), so parsers are tested on files made here.
 #pragma once
+
+#include "temp_dir.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -14,28 +16,6 @@
 namespace janus::testing {
 
 using Bytes = std::vector<uint8_t>;
-
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("janus_datasets_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string str() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline void write_bytes(const std::string& path, const Bytes& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -1,6 +1,8 @@
 // CsvHistory::reopen, the append mode of a resumed run: the rows of the epochs finished
 // before are kept (later ones dropped), new rows follow them, a missing file starts empty
 // and a file with other columns is refused.
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 
 #include <janus/core/error.h>
@@ -16,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fresh_dir() {
-  const fs::path p = fs::temp_directory_path() / "janus_training_csv_reopen";
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
-
 std::string file_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -33,7 +28,8 @@ std::string file_text(const std::string& path) {
 }  // namespace
 
 TEST_CASE("CsvHistory reopen keeps the finished epochs and appends after them", "[training][csv]") {
-  const std::string dir = fresh_dir(), path = dir + "/history.csv";
+  const janus::testing::TempDir tmp("janus_csv_reopen");
+  const std::string dir = tmp.str(), path = dir + "/history.csv";
   {
     CsvHistory h(path, {"epoch", "loss"});
     h.append({0, 2.5});
@@ -55,7 +51,8 @@ TEST_CASE("CsvHistory reopen keeps the finished epochs and appends after them", 
 }
 
 TEST_CASE("CsvHistory reopen of a missing file or other columns", "[training][csv]") {
-  const std::string dir = fresh_dir(), path = dir + "/h.csv";
+  const janus::testing::TempDir tmp("janus_csv_reopen");
+  const std::string dir = tmp.str(), path = dir + "/h.csv";
   CsvHistory fresh = CsvHistory::reopen(path, {"epoch", "acc"}, 3);
   CHECK(fresh.num_rows() == 0);
   CHECK(file_text(path) == "epoch,acc\n");

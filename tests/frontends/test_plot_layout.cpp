@@ -1,6 +1,8 @@
 // Plot layout settings in the generated gnuplot script: whole-number x tics when the x data
 // are whole numbers (epochs, steps, batch sizes), automatic tics otherwise, and the legend
 // (key) always in a margin outside the plot area, with room made for it below.
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 
 #include <janus/training/csv_history.h>
@@ -13,13 +15,6 @@ using namespace janus::training;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string plot_dir() {
-  const fs::path p = fs::temp_directory_path() / "janus_training_plot_layout";
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
 
 // The script lines of panel `index` (0-based): from its "set title" to its "plot".
 std::string panel_settings(const std::string& script, int index) {
@@ -37,7 +32,8 @@ std::string panel_settings(const std::string& script, int index) {
 }  // namespace
 
 TEST_CASE("plot x tics are whole numbers when the x column holds only whole numbers", "[training][plot]") {
-  const std::string dir = plot_dir();
+  const janus::testing::TempDir tmp("janus_plot_layout");
+  const std::string dir = tmp.str();
   CsvHistory epochs(dir + "/epochs.csv", {"epoch", "acc"});
   for (int e = 1; e <= 3; ++e) epochs.append({e, 0.2 * e});
   CsvHistory long_run(dir + "/long.csv", {"epoch", "acc"});
@@ -73,7 +69,8 @@ TEST_CASE("plot x tics are whole numbers when the x column holds only whole numb
 }
 
 TEST_CASE("plot keys sit outside the plot area with a bottom margin made for them", "[training][plot]") {
-  const std::string dir = plot_dir();
+  const janus::testing::TempDir tmp("janus_plot_layout");
+  const std::string dir = tmp.str();
   CsvHistory a(dir + "/a.csv", {"epoch", "loss", "acc"});
   for (int e = 1; e <= 4; ++e) a.append({e, 2.0 / e, 0.1 + 0.15 * e});
   PlotSpec spec(dir + "/keys.png", "keys");

@@ -1,5 +1,7 @@
 // Training support shared by the frontends and examples: CSV history (atomic rewrites),
 // output directories, metrics, gnuplot plots, norm telemetry and population statistics.
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 
 #include <janus/core/ops.h>
@@ -24,13 +26,6 @@ using namespace janus::training;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string temp_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("janus_training_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -63,7 +58,8 @@ struct Doubler : nn::Module {
 }  // namespace
 
 TEST_CASE("CsvHistory writes the header at once and every row atomically", "[training]") {
-  const std::string dir = temp_dir("csv");
+  const janus::testing::TempDir tmp("janus_training_csv");
+  const std::string dir = tmp.str();
   const std::string path = dir + "/h.csv";
   CsvHistory h(path, {"epoch", "loss", "norm"});
   CHECK(slurp(path) == "epoch,loss,norm\n");
@@ -89,7 +85,8 @@ TEST_CASE("numbers are written compactly and exactly for integers", "[training]"
 }
 
 TEST_CASE("output directories are created or rejected with the flag name", "[training]") {
-  const std::string dir = temp_dir("outdir");
+  const janus::testing::TempDir tmp("janus_training_outdir");
+  const std::string dir = tmp.str();
   CHECK(ensure_output_dir(dir + "/a/b", "--out") == dir + "/a/b");
   CHECK(fs::is_directory(dir + "/a/b"));
   std::ofstream(dir + "/file") << "x";
@@ -128,7 +125,8 @@ TEST_CASE("accuracy, running mean and summary statistics", "[training]") {
 }
 
 TEST_CASE("plot scripts resolve columns by name and gnuplot draws a PNG", "[training]") {
-  const std::string dir = temp_dir("plot");
+  const janus::testing::TempDir tmp("janus_training_plot");
+  const std::string dir = tmp.str();
   CsvHistory a(dir + "/bn.csv", {"epoch", "train_loss", "test_acc"});
   CsvHistory b(dir + "/pcn.csv", {"epoch", "test_acc", "std"});
   for (int e = 1; e <= 3; ++e) {
@@ -198,7 +196,8 @@ TEST_CASE("forward_with_taps sees each norm layer's input in forward order", "[t
 }
 
 TEST_CASE("norm telemetry records batch vs running statistics without moving them", "[training]") {
-  const std::string dir = temp_dir("tele");
+  const janus::testing::TempDir tmp("janus_training_tele");
+  const std::string dir = tmp.str();
   auto net = std::make_shared<nn::Sequential>();
   auto bn = net->push_back(std::make_shared<TestBatchNorm>(2));
   bn->running_mean.copy_(from_vector({1.0f, -1.0f}, {2}));

@@ -43,7 +43,7 @@ def main():
     janus, torch = final_rows_janus(out), final_rows_torch(out)
     norms = sorted({k[0] for k in list(janus) + list(torch)}, key=lambda n: (n != "bn", n))
     means = {}
-    print("| norm | framework | final test acc per seed | mean ± sd | s/epoch (janus: training; PyTorch: training + test) |")
+    print("| norm | framework | final test acc per seed | mean ± sd | s/epoch (training + test) |")
     print("|---|---|---|---|---|")
     for norm in norms:
         for name, runs in (("janus", janus), ("PyTorch", torch)):

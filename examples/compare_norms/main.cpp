@@ -89,10 +89,12 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
     EpochStats te = evaluate(*net, *test_loader);
     run.train.push_back(tr);
     run.test.push_back(te);
-    curves.append({ep + 1, tr.loss, tr.acc, te.loss, te.acc, tr.seconds});
-    fmt::print("{:>4} seed {} epoch {}/{}: train loss {:.4f} acc {:.4f} | test loss {:.4f} acc {:.4f} | {:.1f}s "
-               "(data wait {:.2f}s)\n",
-               norm, seed, ep + 1, o.epochs, tr.loss, tr.acc, te.loss, te.acc, tr.seconds, tr.data_wait_seconds);
+    // seconds = training + test evaluation, as the PyTorch script times an epoch.
+    curves.append({ep + 1, tr.loss, tr.acc, te.loss, te.acc, tr.seconds + te.seconds});
+    fmt::print("{:>4} seed {} epoch {}/{}: train loss {:.4f} acc {:.4f} | test loss {:.4f} acc {:.4f} | train {:.1f}s "
+               "(data wait {:.2f}s) + test {:.1f}s\n",
+               norm, seed, ep + 1, o.epochs, tr.loss, tr.acc, te.loss, te.acc, tr.seconds, tr.data_wait_seconds,
+               te.seconds);
     std::fflush(stdout);
   }
   // BN: evaluate again with population statistics recomputed over the training images.
@@ -128,7 +130,7 @@ void write_mean_curves(const Options& o, const std::string& norm, const std::vec
       ta.push_back(r->train[ep].acc);
       el.push_back(r->test[ep].loss);
       ea.push_back(r->test[ep].acc);
-      sec.push_back(r->train[ep].seconds);
+      sec.push_back(r->train[ep].seconds + r->test[ep].seconds);
     }
     using training::mean_of;
     using training::stddev_of;
@@ -205,7 +207,7 @@ void print_summary(const Options& o, const std::vector<std::string>& norms, cons
       bests.push_back(*std::max_element(accs.begin(), accs.end()));
       const int reach = training::first_epoch_reaching(accs, o.target_acc);
       if (reach > 0) to_target.push_back(reach);
-      for (const auto& e : r.train) secs.push_back(e.seconds);
+      for (size_t e = 0; e < r.train.size(); ++e) secs.push_back(r.train[e].seconds + r.test[e].seconds);
       if (r.pop_acc >= 0) pops.push_back(r.pop_acc);
     }
     const double fm = training::mean_of(finals), fs = training::stddev_of(finals);
@@ -248,7 +250,7 @@ int run_main(const Options& o, const DataSpec& spec) {
   for (const Run& r : runs) {
     for (size_t e = 0; e < r.train.size(); ++e)
       all.append({r.norm, static_cast<double>(r.seed), static_cast<int>(e + 1), r.train[e].loss, r.train[e].acc,
-                  r.test[e].loss, r.test[e].acc, r.train[e].seconds});
+                  r.test[e].loss, r.test[e].acc, r.train[e].seconds + r.test[e].seconds});
     if (r.pop_acc >= 0)
       bn_eval.append({r.norm, static_cast<double>(r.seed), r.test.back().acc, r.pop_acc, r.test.back().loss, r.pop_loss});
   }

@@ -1,7 +1,9 @@
 # Finds janus' dependencies (all Debian packages) and wraps them in imported targets.
 find_package(PkgConfig REQUIRED)
-find_package(Threads REQUIRED)
-find_package(fmt REQUIRED)
+# Threads and fmt are in janus' public interface (headers, exported link interface):
+# janusConfig.cmake and janus.pc find them again (cmake/JanusInstall.cmake).
+janus_public_dependency(Threads PKGCONFIG_LIBS -pthread)
+janus_public_dependency(fmt PKGCONFIG fmt)
 find_package(nlohmann_json 3 REQUIRED)
 
 # Debian's OpenBLAS ships a pkg-config file (its CMake config only sets variables):

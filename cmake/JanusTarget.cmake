@@ -1,5 +1,7 @@
 # janus_library(NAME DIR): a shared library from DIR/src/**/*.cpp with public headers in
-# DIR/include. Shared, so that every op's self-registration is linked in.
+# DIR/include. Shared, so that every op's self-registration is linked in. Every such library
+# is installed and exported as janus::NAME (cmake/JanusInstall.cmake): a new folder needs
+# nothing more than its janus_library() line.
 function(janus_apply_flags target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
   if(JANUS_NATIVE)
@@ -18,10 +20,16 @@ function(janus_library name dir)
     set(sources ${CMAKE_CURRENT_BINARY_DIR}/${name}_empty.cpp)
   endif()
   add_library(${name} SHARED ${sources})
-  set_target_properties(${name} PROPERTIES OUTPUT_NAME janus_${name})
+  # EXPORT_NAME: the installed config exports it as janus::${name}, the alias's name here.
+  # INSTALL_RPATH: an installed library finds its sibling janus libraries next to itself.
+  set_target_properties(${name} PROPERTIES OUTPUT_NAME janus_${name} EXPORT_NAME ${name}
+                        INSTALL_RPATH "$ORIGIN")
   add_library(janus::${name} ALIAS ${name})
-  target_include_directories(${name} PUBLIC ${dir}/include)
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${dir}/include>
+                                            $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(${name} PUBLIC cxx_std_17)
   janus_apply_flags(${name})
+  janus_install_library(${name} ${dir})  # cmake/JanusInstall.cmake
 endfunction()
 
 # janus_program(NAME SOURCES... LIBS ...): an executable with the project's flags.

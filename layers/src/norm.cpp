@@ -11,7 +11,8 @@ std::string fmt_bool(bool v) { return v ? "True" : "False"; }
 
 // Runs the op; errors get the layer's name in front ("bn1 (BatchNorm2d): ...").
 Tensor run_norm(const std::string& who, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& rm,
-                const Tensor& rv, const Tensor& nbt, const NormOptions& o, bool training) {
+                const Tensor& rv, const Tensor& nbt, NormOptions o, bool training, bool relu) {
+  if (relu) o.relu(true);  // nn::Sequential fusing a following ReLU (FusesRelu)
   try {
     return normalize(x, w, b, rm, rv, nbt, o, training);
   } catch (const Error& e) {
@@ -77,11 +78,11 @@ NormOptions BatchNorm::norm_options() const {
   return n;
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+Tensor BatchNorm::run(const Tensor& x, bool relu) {
   const char* layout = min_rank_ == 4 ? "4-D (N, C, H, W)" : "2-D (N, C) or 3-D (N, C, L)";
   check_input(describe(), x, min_rank_, max_rank_, options_.num_features_, layout);
   return run_norm(describe(), x, weight, bias, running_mean, running_var, num_batches_tracked, norm_options(),
-                  is_training());
+                  is_training(), relu);
 }
 
 std::string BatchNorm::extra_repr() const {
@@ -100,12 +101,12 @@ PerChannelNorm::PerChannelNorm(const PerChannelNormOptions& o) : Module("PerChan
   JANUS_CHECK(o.eps_ >= 0.0, "PerChannelNorm: expected eps >= 0 (got {})", o.eps_);
 }
 
-Tensor PerChannelNorm::forward(const Tensor& x) {
+Tensor PerChannelNorm::run(const Tensor& x, bool relu) {
   JANUS_CHECK(x.defined() && x.dim() == 4, "{}: expected 4-D input (N, C, H, W) (got {})", describe(),
               x.defined() ? shape_str(x.shape()) : std::string("undefined"));
   NormOptions n = options_.unbiased_ ? NormOptions::seed_torch_per_channel() : NormOptions::seed_keras_per_channel();
   n.eps(options_.eps_);
-  return run_norm(describe(), x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), n, is_training());
+  return run_norm(describe(), x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), n, is_training(), relu);
 }
 
 std::string PerChannelNorm::extra_repr() const {
@@ -128,10 +129,10 @@ InstanceNorm2d::InstanceNorm2d(const InstanceNormOptions& o) : Module("InstanceN
   }
 }
 
-Tensor InstanceNorm2d::forward(const Tensor& x) {
+Tensor InstanceNorm2d::run(const Tensor& x, bool relu) {
   check_input(describe(), x, 4, 4, options_.num_features_, "4-D (N, C, H, W)");
   const NormOptions n = NormOptions::torch_instance_norm().eps(options_.eps_).momentum(options_.momentum_);
-  return run_norm(describe(), x, weight, bias, running_mean, running_var, num_batches_tracked, n, is_training());
+  return run_norm(describe(), x, weight, bias, running_mean, running_var, num_batches_tracked, n, is_training(), relu);
 }
 
 std::string InstanceNorm2d::extra_repr() const {
@@ -157,10 +158,10 @@ GroupNorm::GroupNorm(const GroupNormOptions& o) : Module(o.profile_ == NormProfi
   if (o.center_) bias = register_parameter(keras ? "beta" : "bias", zeros({o.num_channels_}));
 }
 
-Tensor GroupNorm::forward(const Tensor& x) {
+Tensor GroupNorm::run(const Tensor& x, bool relu) {
   check_input(describe(), x, 2, 8, options_.num_channels_, "(N, C, ...)");
   const NormOptions n = NormOptions::torch_group_norm(options_.num_groups_).eps(options_.eps_);
-  return run_norm(describe(), x, weight, bias, Tensor(), Tensor(), Tensor(), n, is_training());
+  return run_norm(describe(), x, weight, bias, Tensor(), Tensor(), Tensor(), n, is_training(), relu);
 }
 
 std::string GroupNorm::extra_repr() const {
@@ -185,14 +186,14 @@ LayerNorm::LayerNorm(const LayerNormOptions& o) : Module(o.profile_ == NormProfi
   if (o.center_) bias = register_parameter(keras ? "beta" : "bias", zeros(o.normalized_shape_));
 }
 
-Tensor LayerNorm::forward(const Tensor& x) {
+Tensor LayerNorm::run(const Tensor& x, bool relu) {
   const auto& ns = options_.normalized_shape_;
   const int64_t k = static_cast<int64_t>(ns.size());
   JANUS_CHECK(x.defined() && x.dim() >= k && Shape(x.shape().end() - k, x.shape().end()) == ns,
               "{}: expected input with trailing shape {} (got {})", describe(), shape_str(ns),
               x.defined() ? shape_str(x.shape()) : std::string("undefined"));
   const NormOptions n = NormOptions::torch_layer_norm(k).eps(options_.eps_);
-  return run_norm(describe(), x, weight, bias, Tensor(), Tensor(), Tensor(), n, is_training());
+  return run_norm(describe(), x, weight, bias, Tensor(), Tensor(), Tensor(), n, is_training(), relu);
 }
 
 std::string LayerNorm::extra_repr() const {

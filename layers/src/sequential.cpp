@@ -8,7 +8,10 @@
 #include <janus/layers/dropout.h>
 #include <janus/layers/flatten.h>
 #include <janus/layers/linear.h>
+#include <janus/layers/norm.h>
 #include <janus/layers/pool.h>
+
+#include <typeinfo>
 
 namespace janus::nn {
 
@@ -54,9 +57,21 @@ void Sequential::append(const std::shared_ptr<Module>& module) {
   register_module(std::to_string(index), module);
 }
 
+// A normalization layer followed by a ReLU runs as one fused op (FusesRelu), as in the
+// compiled graph (fuse_norm_relu), so eager training gets the same speed and the same bits.
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (const auto& [name, m] : named_children()) h = m->forward(h);
+  const auto& children = named_children();
+  for (size_t i = 0; i < children.size(); ++i) {
+    Module& m = *children[i].second;
+    auto* fusable = dynamic_cast<FusesRelu*>(&m);
+    if (fusable && i + 1 < children.size() && typeid(*children[i + 1].second) == typeid(ReLU)) {
+      h = fusable->forward_relu(h);
+      ++i;
+      continue;
+    }
+    h = m.forward(h);
+  }
   return h;
 }
 

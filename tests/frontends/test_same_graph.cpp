@@ -232,7 +232,7 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
       loss_t.backward();
       loss_k.backward();
       // Gradients: Keras' internal tensors are channels-first, so conv/BN grads compare directly.
-      float grad_diff = 0;
+      float grad_diff = 0, grad_scale = 0;  // largest |difference| and largest |torch gradient|
       size_t conv_i = 0, bn_i = 0;
       for (auto& [name, child] : net->named_children()) {
         std::shared_ptr<nn::Module> km;
@@ -254,10 +254,14 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
         for (size_t i = 0; i < pt.size(); ++i) {
           REQUIRE(pt[i].second.grad().defined());
           grad_diff = std::max(grad_diff, max_abs_diff(pt[i].second.grad(), pk[i].second.grad()));
+          grad_scale = std::max(grad_scale, max_abs_diff(pt[i].second.grad(), zeros_like(pt[i].second.grad())));
         }
       }
-      WARN("max |torch - keras| parameter gradient = " << grad_diff);
-      CHECK(grad_diff < 1e-6f);
+      WARN("max |torch - keras| parameter gradient = " << grad_diff << " (largest gradient " << grad_scale << ")");
+      // Relative to the largest gradient: conv weight gradients sum 2*32*32 float products
+      // per element, in another order on each side (Keras' NHWC input is permuted, and its
+      // graph runs other chunkings), so ~sqrt(2048) * 6e-8 = 3e-6 relative is float32 noise.
+      CHECK(grad_diff <= 1e-5f * grad_scale);
       if (training) {
         // One training step moved the statistics: means agree; Keras 3 feeds the biased
         // variance into its moving average, torch the unbiased one (m / (m - 1), m = N*H*W).

@@ -20,6 +20,17 @@ namespace janus::nn {
 
 enum class NormProfile { torch, keras };
 
+// A normalization layer that can clamp its output at zero in the same pass (the normalize
+// op's relu option). nn::Sequential runs such a layer followed by nn::ReLU as this one op,
+// as the compiled graph's fuse_norm_relu pass does: same values, running statistics and
+// gradients as the pair, one pass and one buffer fewer.
+class FusesRelu {
+ public:
+  virtual ~FusesRelu() = default;
+  // relu(forward(x)) as one op.
+  virtual Tensor forward_relu(const Tensor& x) = 0;
+};
+
 struct BatchNormOptions {
   explicit BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
   // Sets every default of that framework (eps, momentum and its meaning, variance, names).
@@ -43,11 +54,12 @@ struct BatchNormOptions {
 };
 
 // Batch normalization over (N, *) per channel of (N, C, *) input.
-class BatchNorm : public Module {
+class BatchNorm : public Module, public FusesRelu {
  public:
   // `min_rank`/`max_rank`: the input ranks this variant accepts (1d: 2..3, 2d: 4).
   BatchNorm(const BatchNormOptions& options, const char* type_name, int64_t min_rank, int64_t max_rank);
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override { return run(x, false); }
+  Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
   // The op attributes this layer runs with now (depends on trainable for the keras profile).
   NormOptions norm_options() const;
@@ -58,6 +70,7 @@ class BatchNorm : public Module {
   Tensor num_batches_tracked;        // () torch profile with tracking only
 
  private:
+  Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
   BatchNormOptions options_;
   int64_t min_rank_, max_rank_;
 };
@@ -80,13 +93,15 @@ struct PerChannelNormOptions {
   double eps_ = 1e-7;
 };
 
-class PerChannelNorm : public Module {
+class PerChannelNorm : public Module, public FusesRelu {
  public:
   explicit PerChannelNorm(const PerChannelNormOptions& options = {});
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override { return run(x, false); }
+  Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
 
  private:
+  Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
   PerChannelNormOptions options_;
 };
 
@@ -104,15 +119,17 @@ struct InstanceNormOptions {
 };
 
 // PyTorch InstanceNorm2d: per sample and channel over (H, W), biased variance, eps inside.
-class InstanceNorm2d : public Module {
+class InstanceNorm2d : public Module, public FusesRelu {
  public:
   explicit InstanceNorm2d(const InstanceNormOptions& options);
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override { return run(x, false); }
+  Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
 
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
  private:
+  Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
   InstanceNormOptions options_;
 };
 
@@ -130,15 +147,17 @@ struct GroupNormOptions {
 };
 
 // Per sample over (C/G, H, W); G = C is instance norm, G = 1 layer norm over (C, H, W).
-class GroupNorm : public Module {
+class GroupNorm : public Module, public FusesRelu {
  public:
   explicit GroupNorm(const GroupNormOptions& options);
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override { return run(x, false); }
+  Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
 
   Tensor weight, bias;  // (C)
 
  private:
+  Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
   GroupNormOptions options_;
 };
 
@@ -156,15 +175,17 @@ struct LayerNormOptions {
 };
 
 // Per leading index over the trailing normalized_shape axes; affine per element.
-class LayerNorm : public Module {
+class LayerNorm : public Module, public FusesRelu {
  public:
   explicit LayerNorm(const LayerNormOptions& options);
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override { return run(x, false); }
+  Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
 
   Tensor weight, bias;  // normalized_shape
 
  private:
+  Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
   LayerNormOptions options_;
 };
 

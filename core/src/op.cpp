@@ -70,6 +70,19 @@ double Attrs::get_float(const std::string& name, double fallback) const {
 bool Attrs::get_bool(const std::string& name, bool fallback) const {
   return has(name) ? get_bool(name) : fallback;
 }
+Attrs& Attrs::set_size2(const std::string& name, const Size2& value) {
+  if (value.square()) return set(name, value.h);
+  return set(name, std::vector<int64_t>{value.h, value.w});
+}
+Size2 Attrs::get_size2(const std::string& name, const Size2& fallback) const {
+  if (!has(name)) return fallback;
+  const AttrValue& v = get(name);
+  if (const auto* i = std::get_if<int64_t>(&v)) return Size2(*i);
+  const std::vector<int64_t>& pair = get_ints(name);
+  JANUS_CHECK(pair.size() == 2, "attribute '{}': expected an int or an [h, w] pair (got {})", name,
+              attr_value_str(v));
+  return Size2(pair[0], pair[1]);
+}
 
 std::string attr_value_str(const AttrValue& value) {
   struct Visitor {

@@ -1,19 +1,22 @@
 // Pooling layers: option checks at construction, input checks naming the layer at forward.
 #include <janus/layers/pool.h>
 
+#include <algorithm>
+
 namespace janus::nn {
 
 namespace {
 
 Pool2dOptions checked(const Pool2dOptions& o, const char* layer) {
-  JANUS_CHECK(o.kernel_size_ > 0 && o.stride_ >= 0 && o.padding_ >= 0,
+  const Size2 &k = o.kernel_size_, &s = o.stride_, &p = o.padding_;
+  JANUS_CHECK(std::min(k.h, k.w) > 0 && std::min(s.h, s.w) >= 0 && std::min(p.h, p.w) >= 0,
               "{}: expected kernel_size > 0, stride >= 0 (0: the kernel) and padding >= 0 (got kernel_size={}, "
               "stride={}, padding={})",
-              layer, o.kernel_size_, o.stride_, o.padding_);
-  JANUS_CHECK(2 * o.padding_ <= o.kernel_size_, "{}: padding ({}) must be at most half the kernel size ({})", layer,
-              o.padding_, o.kernel_size_);
+              layer, k.str(), s.str(), p.str());
+  JANUS_CHECK(2 * p.h <= k.h && 2 * p.w <= k.w, "{}: padding ({}) must be at most half the kernel size ({})", layer,
+              p.str(), k.str());
   Pool2dOptions out = o;
-  if (out.stride_ == 0) out.stride_ = out.kernel_size_;
+  out.stride_ = o.effective_stride();
   return out;
 }
 
@@ -21,10 +24,13 @@ void check_input(const Tensor& x, const Pool2dOptions& o, const std::string& who
   JANUS_CHECK(x.defined(), "{}: forward got an undefined tensor", who);
   JANUS_CHECK(x.dim() == 4, "{}: expected 4-D input (N, C, H, W) (got {}-D input {})", who, x.dim(),
               shape_str(x.shape()));
-  JANUS_CHECK(x.size(2) + 2 * o.padding_ >= o.kernel_size_ && x.size(3) + 2 * o.padding_ >= o.kernel_size_,
-              "{}: input {} is smaller than the {}x{} window (padding {})", who, shape_str(x.shape()),
-              o.kernel_size_, o.kernel_size_, o.padding_);
+  const Size2 &k = o.kernel_size_, &p = o.padding_;
+  JANUS_CHECK(x.size(2) + 2 * p.h >= k.h && x.size(3) + 2 * p.w >= k.w,
+              "{}: input {} is smaller than the {}x{} window (padding {})", who, shape_str(x.shape()), k.h, k.w,
+              p.str());
 }
+
+std::string ceil_str(bool ceil_mode) { return ceil_mode ? "True" : "False"; }
 
 }  // namespace
 
@@ -36,8 +42,8 @@ Tensor MaxPool2d::forward(const Tensor& x) {
 }
 
 std::string MaxPool2d::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}, dilation=1, ceil_mode=False", options_.kernel_size_,
-                     options_.stride_, options_.padding_);
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation=1, ceil_mode={}", options_.kernel_size_.str(),
+                     options_.stride_.str(), options_.padding_.str(), ceil_str(options_.ceil_mode_));
 }
 
 AvgPool2d::AvgPool2d(const Pool2dOptions& o) : Module("AvgPool2d"), options_(checked(o, "AvgPool2d")) {}
@@ -48,8 +54,10 @@ Tensor AvgPool2d::forward(const Tensor& x) {
 }
 
 std::string AvgPool2d::extra_repr() const {
-  std::string s = fmt::format("kernel_size={}, stride={}, padding={}", options_.kernel_size_, options_.stride_,
-                              options_.padding_);
+  // torch's AvgPool2d repr shows only these three; the two flags are added when not default.
+  std::string s = fmt::format("kernel_size={}, stride={}, padding={}", options_.kernel_size_.str(),
+                              options_.stride_.str(), options_.padding_.str());
+  if (options_.ceil_mode_) s += ", ceil_mode=True";
   if (!options_.count_include_pad_) s += ", count_include_pad=False";
   return s;
 }

@@ -38,8 +38,8 @@ NaiveConv naive_conv(const Tensor& x, const Tensor& w, const Tensor& dy, const C
   const int64_t n = x.size(0), ci = x.size(1), h = x.size(2), wd = x.size(3);
   const int64_t co = w.size(0), cig = w.size(1), kh = w.size(2), kw = w.size(3);
   const int64_t cog = co / o.groups_;
-  const int64_t oh = (h + 2 * o.padding_ - o.dilation_ * (kh - 1) - 1) / o.stride_ + 1;
-  const int64_t ow = (wd + 2 * o.padding_ - o.dilation_ * (kw - 1) - 1) / o.stride_ + 1;
+  const int64_t oh = (h + 2 * o.padding_.h - o.dilation_.h * (kh - 1) - 1) / o.stride_.h + 1;
+  const int64_t ow = (wd + 2 * o.padding_.w - o.dilation_.w * (kw - 1) - 1) / o.stride_.w + 1;
   std::vector<double> y(n * co * oh * ow), dx(x.numel()), dw(w.numel()), db(co);
   const float *px = x.data(), *pw = w.data(), *pdy = dy.data();
   for (int64_t b = 0; b < n; ++b)
@@ -51,8 +51,8 @@ NaiveConv naive_conv(const Tensor& x, const Tensor& w, const Tensor& dy, const C
           for (int64_t c = 0; c < cig; ++c)
             for (int64_t u = 0; u < kh; ++u)
               for (int64_t v = 0; v < kw; ++v) {
-                const int64_t ih = i * o.stride_ - o.padding_ + u * o.dilation_;
-                const int64_t iw = j * o.stride_ - o.padding_ + v * o.dilation_;
+                const int64_t ih = i * o.stride_.h - o.padding_.h + u * o.dilation_.h;
+                const int64_t iw = j * o.stride_.w - o.padding_.w + v * o.dilation_.w;
                 if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
                 const int64_t xc = (oc / cog) * cig + c;
                 const int64_t xo = ((b * ci + xc) * h + ih) * wd + iw;

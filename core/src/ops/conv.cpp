@@ -1,5 +1,6 @@
 // The "conv2d" op: checks shapes, runs the im2col + SGEMM kernels of conv_kernels.cpp and
-// records backward. Attributes: stride, padding, dilation, groups (ints), and optionally
+// records backward. Attributes: stride, padding, dilation (an int, or [h, w] when the two
+// differ), groups (int), and optionally
 // algo (0 automatic, 1 im2col, 2 Winograd where eligible; tests and benchmarks force one).
 //
 // Backward, with y = w * cols(x) + b per group (cols = im2col):
@@ -11,6 +12,8 @@
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/conv.h>
+
+#include <algorithm>
 
 namespace janus {
 
@@ -26,18 +29,21 @@ detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor
   detail::ConvGeometry g;
   g.n = x.size(0), g.c_in = x.size(1), g.h = x.size(2), g.w = x.size(3);
   g.c_out = w.size(0), g.kh = w.size(2), g.kw = w.size(3);
-  g.stride = attrs.get_int("stride", 1);
-  g.padding = attrs.get_int("padding", 0);
-  g.dilation = attrs.get_int("dilation", 1);
+  const Size2 stride = attrs.get_size2("stride", 1), padding = attrs.get_size2("padding", 0),
+              dilation = attrs.get_size2("dilation", 1);
+  g.stride_h = stride.h, g.stride_w = stride.w;
+  g.pad_h = padding.h, g.pad_w = padding.w;
+  g.dil_h = dilation.h, g.dil_w = dilation.w;
   g.groups = attrs.get_int("groups", 1);
   const int64_t algo = attrs.get_int("algo", 0);
   JANUS_CHECK(algo >= 0 && algo <= 2, "conv2d: expected algo 0 (automatic), 1 (im2col) or 2 (winograd) (got {})",
               algo);
   g.algo = static_cast<detail::ConvAlgo>(algo);
-  JANUS_CHECK(g.stride >= 1 && g.dilation >= 1 && g.padding >= 0 && g.groups >= 1,
+  JANUS_CHECK(std::min(g.stride_h, g.stride_w) >= 1 && std::min(g.dil_h, g.dil_w) >= 1 &&
+                  std::min(g.pad_h, g.pad_w) >= 0 && g.groups >= 1,
               "conv2d: expected stride >= 1, dilation >= 1, padding >= 0, groups >= 1 (got stride={}, "
               "padding={}, dilation={}, groups={})",
-              g.stride, g.padding, g.dilation, g.groups);
+              stride.tuple_str(), padding.tuple_str(), dilation.tuple_str(), g.groups);
   JANUS_CHECK(g.c_in % g.groups == 0 && g.c_out % g.groups == 0,
               "conv2d: groups={} must divide both input channels ({}) and output channels ({}) "
               "(input {}, weight {})",
@@ -52,12 +58,11 @@ detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor
     JANUS_CHECK(b.dim() == 1 && b.size(0) == g.c_out,
                 "conv2d: expected bias of shape [{}] (got {})", g.c_out, shape_str(b.shape()));
   }
-  JANUS_CHECK(g.out_h() >= 1 && g.out_w() >= 1 && g.h + 2 * g.padding >= g.dilation * (g.kh - 1) + 1 &&
-                  g.w + 2 * g.padding >= g.dilation * (g.kw - 1) + 1,
+  JANUS_CHECK(g.h + 2 * g.pad_h >= g.dil_h * (g.kh - 1) + 1 && g.w + 2 * g.pad_w >= g.dil_w * (g.kw - 1) + 1,
               "conv2d: input {} with padding {} is smaller than the dilated kernel {}x{} "
               "(weight {}, dilation {}): output size would be empty",
-              shape_str(x.shape()), g.padding, g.dilation * (g.kh - 1) + 1,
-              g.dilation * (g.kw - 1) + 1, shape_str(w.shape()), g.dilation);
+              shape_str(x.shape()), padding.str(), g.dil_h * (g.kh - 1) + 1, g.dil_w * (g.kw - 1) + 1,
+              shape_str(w.shape()), dilation.str());
   return g;
 }
 
@@ -91,9 +96,9 @@ JANUS_REGISTER_OP(conv2d, {"conv2d", conv2d_forward});
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
   return call_op("conv2d", {x, weight, bias},
                  Attrs()
-                     .set("stride", options.stride_)
-                     .set("padding", options.padding_)
-                     .set("dilation", options.dilation_)
+                     .set_size2("stride", options.stride_)
+                     .set_size2("padding", options.padding_)
+                     .set_size2("dilation", options.dilation_)
                      .set("groups", options.groups_));
 }
 

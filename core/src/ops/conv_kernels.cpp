@@ -33,7 +33,7 @@ int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a
 // The output columns [lo, hi) of one kernel tap whose input column is inside [0, w).
 void valid_range(int64_t offset, int64_t w, int64_t stride, int64_t out_w, int64_t* lo,
                  int64_t* hi) {
-  // input column = ow * stride + offset, offset = tap * dilation - padding
+  // input column = ow * stride + offset, offset = tap * dilation - padding (width axis)
   *lo = std::clamp<int64_t>(ceil_div(-offset, stride), 0, out_w);
   *hi = std::clamp<int64_t>(ceil_div(w - offset, stride), *lo, out_w);
 }
@@ -80,14 +80,14 @@ void im2col(float* cols, const float* x, int64_t n0, int64_t b, const Plan& p) {
   parallel_for(0, p.k_total, grain, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c = r / taps, i = (r / g.kw) % g.kh, j = r % g.kw;
-      const int64_t row_off = i * g.dilation - g.padding, col_off = j * g.dilation - g.padding;
+      const int64_t row_off = i * g.dil_h - g.pad_h, col_off = j * g.dil_w - g.pad_w;
       int64_t lo, hi;
-      valid_range(col_off, g.w, g.stride, p.ow, &lo, &hi);
+      valid_range(col_off, g.w, g.stride_w, p.ow, &lo, &hi);
       for (int64_t nl = 0; nl < b; ++nl) {
         const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
         float* dst = cols + r * ld + nl * p.ohw;
         for (int64_t oh = 0; oh < p.oh; ++oh, dst += p.ow) {
-          const int64_t ih = oh * g.stride + row_off;
+          const int64_t ih = oh * g.stride_h + row_off;
           // Rows are short (often 8 to 32 floats): plain loops beat memcpy/memset calls.
           if (ih < 0 || ih >= g.h) {
             for (int64_t o = 0; o < p.ow; ++o) dst[o] = 0.0f;
@@ -95,10 +95,10 @@ void im2col(float* cols, const float* x, int64_t n0, int64_t b, const Plan& p) {
           }
           const float* line = src + ih * g.w + col_off;
           for (int64_t o = 0; o < lo; ++o) dst[o] = 0.0f;
-          if (g.stride == 1) {
+          if (g.stride_w == 1) {
             for (int64_t o = lo; o < hi; ++o) dst[o] = line[o];
           } else {
-            for (int64_t o = lo; o < hi; ++o) dst[o] = line[o * g.stride];
+            for (int64_t o = lo; o < hi; ++o) dst[o] = line[o * g.stride_w];
           }
           for (int64_t o = hi; o < p.ow; ++o) dst[o] = 0.0f;
         }
@@ -118,20 +118,20 @@ void col2im_add(float* dx, const float* cols, int64_t n0, int64_t b, const Plan&
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       for (int64_t i = 0; i < g.kh; ++i) {
-        const int64_t row_off = i * g.dilation - g.padding;
+        const int64_t row_off = i * g.dil_h - g.pad_h;
         for (int64_t j = 0; j < g.kw; ++j) {
-          const int64_t col_off = j * g.dilation - g.padding;
+          const int64_t col_off = j * g.dil_w - g.pad_w;
           int64_t lo, hi;
-          valid_range(col_off, g.w, g.stride, p.ow, &lo, &hi);
+          valid_range(col_off, g.w, g.stride_w, p.ow, &lo, &hi);
           const float* src = cols + (c * taps + i * g.kw + j) * ld + nl * p.ohw;
           for (int64_t oh = 0; oh < p.oh; ++oh, src += p.ow) {
-            const int64_t ih = oh * g.stride + row_off;
+            const int64_t ih = oh * g.stride_h + row_off;
             if (ih < 0 || ih >= g.h) continue;
             float* line = plane + ih * g.w + col_off;
-            if (g.stride == 1) {
+            if (g.stride_w == 1) {
               for (int64_t o = lo; o < hi; ++o) line[o] += src[o];
             } else {
-              for (int64_t o = lo; o < hi; ++o) line[o * g.stride] += src[o];
+              for (int64_t o = lo; o < hi; ++o) line[o * g.stride_w] += src[o];
             }
           }
         }

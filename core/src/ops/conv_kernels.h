@@ -18,17 +18,19 @@ enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2 };
 struct ConvGeometry {
   int64_t n = 0, c_in = 0, h = 0, w = 0;
   int64_t c_out = 0, kh = 0, kw = 0;
-  int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1, groups = 1;
   // Output pixels per batch chunk (the column matrix's width); 0 picks it from a cache budget
   // (see conv_kernels.cpp). A tuning knob, also used by tests to force several chunks.
   int64_t chunk_columns = 0;
   ConvAlgo algo = ConvAlgo::automatic;
-  int64_t out_h() const { return (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1; }
-  int64_t out_w() const { return (w + 2 * padding - dilation * (kw - 1) - 1) / stride + 1; }
+  int64_t out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
+  int64_t out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }
   // Rows of one group's column matrix: (c_in / groups) * kh * kw.
   int64_t group_k() const { return c_in / groups * kh * kw; }
   // 1x1, stride 1, no padding: the input planes already are the column matrix.
-  bool pointwise() const { return kh == 1 && kw == 1 && stride == 1 && padding == 0; }
+  bool pointwise() const {
+    return kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 && pad_w == 0;
+  }
 };
 
 // y (N, C_out, OH, OW) = conv(x (N, C_in, H, W), w (C_out, C_in/g, kh, kw)) + bias (C_out).
@@ -59,7 +61,8 @@ class SerialBlas {
 // Leading dimension for a scratch matrix `width` floats wide (see conv_kernels.cpp).
 int64_t conv_padded_ld(int64_t width);
 
-// Winograd F(2x2,3x3) applies: 3x3 kernel, stride 1, dilation 1, one group.
+// Winograd F(2x2,3x3) applies: 3x3 kernel, stride 1, dilation 1, one group, equal padding
+// on both axes.
 bool winograd_eligible(const ConvGeometry& g);
 // Whether automatic dispatch picks Winograd for g (eligible, 8+ input channels, output 4x4+).
 bool winograd_preferred(const ConvGeometry& g);

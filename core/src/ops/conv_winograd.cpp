@@ -121,9 +121,9 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
-      for (int64_t r = 0; r < g.h && r + g.padding < ps.rows; ++r) {
-        const int64_t n = std::min(g.w, ps.cols - g.padding);
-        std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.padding) * ps.cols + g.padding);
+      for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
+        const int64_t n = std::min(g.w, ps.cols - g.pad_w);
+        std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * ps.cols + g.pad_w);
       }
       float* dst = v + c * ld + nl * p.tiles_img;
       for (int64_t ty = 0; ty < p.tiles_h; ++ty, dst += tw) {
@@ -198,9 +198,9 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
         }
       }
       float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
-      for (int64_t r = 0; r < g.h && r + g.padding < ps.rows; ++r) {
-        const float* row = pad + (r + g.padding) * ps.cols + g.padding;
-        const int64_t n = std::min(g.w, ps.cols - g.padding);
+      for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
+        const float* row = pad + (r + g.pad_h) * ps.cols + g.pad_w;
+        const int64_t n = std::min(g.w, ps.cols - g.pad_w);
         for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += row[k];
       }
     }
@@ -284,7 +284,8 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
 }  // namespace
 
 bool winograd_eligible(const ConvGeometry& g) {
-  return g.kh == 3 && g.kw == 3 && g.stride == 1 && g.dilation == 1 && g.groups == 1;
+  return g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 &&
+         g.pad_h == g.pad_w && g.groups == 1;
 }
 
 // Measured on the benchmark CNN (bench/README.md): Winograd beat im2col on every layer with

@@ -1,12 +1,15 @@
-// Pooling ops on NCHW input: "max_pool2d", "avg_pool2d" (attrs kernel, stride, padding
-// [, count_include_pad]) and "adaptive_avg_pool2d" (attrs out_h, out_w). Each (n, c) plane
-// is independent, so forward and backward run one plane per parallel_for item.
+// Pooling ops on NCHW input: "max_pool2d", "avg_pool2d" (attrs kernel, stride, padding, each
+// an int or [h, w] [, count_include_pad] [, ceil_mode]) and "adaptive_avg_pool2d" (attrs out_h,
+// out_w). Each (n, c) plane is independent, so forward and backward run one plane per
+// parallel_for item. Windows are clipped to the input; in ceil mode the last one may also
+// hang over the right padding.
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/pool.h>
 #include <janus/core/parallel.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -16,7 +19,8 @@ namespace janus {
 namespace {
 
 struct PoolGeometry {
-  int64_t planes, h, w, k, stride, padding, oh, ow;
+  int64_t planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
+  bool ceil_mode;
 };
 
 PoolGeometry check_pool(const Tensor& x, const Attrs& attrs, const char* what) {
@@ -25,21 +29,31 @@ PoolGeometry check_pool(const Tensor& x, const Attrs& attrs, const char* what) {
               shape_str(x.shape()));
   PoolGeometry g{};
   g.planes = x.size(0) * x.size(1), g.h = x.size(2), g.w = x.size(3);
-  g.k = attrs.get_int("kernel");
-  g.stride = attrs.get_int("stride", 0);
-  if (g.stride == 0) g.stride = g.k;
-  g.padding = attrs.get_int("padding", 0);
-  JANUS_CHECK(g.k >= 1 && g.stride >= 1 && g.padding >= 0,
+  const Size2 k = attrs.get_size2("kernel", 0);
+  Size2 s = attrs.get_size2("stride", 0);
+  if (s.h == 0) s.h = k.h;
+  if (s.w == 0) s.w = k.w;
+  const Size2 p = attrs.get_size2("padding", 0);
+  g.kh = k.h, g.kw = k.w, g.sh = s.h, g.sw = s.w, g.ph = p.h, g.pw = p.w;
+  g.ceil_mode = attrs.get_bool("ceil_mode", false);
+  JANUS_CHECK(std::min(g.kh, g.kw) >= 1 && std::min(g.sh, g.sw) >= 1 && std::min(g.ph, g.pw) >= 0,
               "{}: expected kernel >= 1, stride >= 1, padding >= 0 (got kernel={}, stride={}, padding={})",
-              what, g.k, g.stride, g.padding);
-  JANUS_CHECK(2 * g.padding <= g.k, "{}: padding should be at most half the kernel size (got padding={}, kernel={})",
-              what, g.padding, g.k);
-  JANUS_CHECK(g.h + 2 * g.padding >= g.k && g.w + 2 * g.padding >= g.k,
+              what, k.tuple_str(), s.tuple_str(), p.tuple_str());
+  JANUS_CHECK(2 * g.ph <= g.kh && 2 * g.pw <= g.kw,
+              "{}: padding should be at most half the kernel size (got padding={}, kernel={})", what, p.str(),
+              k.str());
+  JANUS_CHECK(g.h + 2 * g.ph >= g.kh && g.w + 2 * g.pw >= g.kw,
               "{}: input {} with padding {} is smaller than the kernel {}x{}: output size would be empty",
-              what, shape_str(x.shape()), g.padding, g.k, g.k);
-  g.oh = (g.h + 2 * g.padding - g.k) / g.stride + 1;
-  g.ow = (g.w + 2 * g.padding - g.k) / g.stride + 1;
+              what, shape_str(x.shape()), p.str(), g.kh, g.kw);
+  g.oh = pool_output_size(g.h, g.kh, g.sh, g.ph, g.ceil_mode);
+  g.ow = pool_output_size(g.w, g.kw, g.sw, g.pw, g.ceil_mode);
   return g;
+}
+
+// Rows [*lo, *hi) of window `o` along an axis of length n, clipped to the input.
+inline void window(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t n, int64_t* lo, int64_t* hi) {
+  *lo = std::max<int64_t>(o * stride - pad, 0);
+  *hi = std::min<int64_t>(o * stride - pad + k, n);
 }
 
 // ---- max pooling -------------------------------------------------------------------------
@@ -115,7 +129,9 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
   const float* px = x.data();
   float* py = y.data();
   int32_t* pi = keep_index ? reinterpret_cast<int32_t*>(index_buf.data()) : nullptr;
-  const bool k2s2 = g.k == 2 && g.stride == 2 && g.padding == 0;
+  // (In ceil mode a last window may be partial: the fast path needs whole ones.)
+  const bool k2s2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+                    2 * g.oh <= g.h && 2 * g.ow <= g.w;
   parallel_for(0, g.planes, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float* src = px + p * g.h * g.w;
@@ -128,11 +144,11 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
                             py + o_row, pi ? pi + o_row : nullptr);
           continue;
         }
-        const int64_t h0 = std::max<int64_t>(oh * g.stride - g.padding, 0);
-        const int64_t h1 = std::min<int64_t>(oh * g.stride - g.padding + g.k, g.h);
+        int64_t h0, h1;
+        window(oh, g.sh, g.ph, g.kh, g.h, &h0, &h1);
         for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const int64_t w0 = std::max<int64_t>(ow * g.stride - g.padding, 0);
-          const int64_t w1 = std::min<int64_t>(ow * g.stride - g.padding + g.k, g.w);
+          int64_t w0, w1;
+          window(ow, g.sw, g.pw, g.kw, g.w, &w0, &w1);
           float best = -std::numeric_limits<float>::infinity();
           int32_t best_i = static_cast<int32_t>(h0 * g.w + w0);
           for (int64_t ih = h0; ih < h1; ++ih)
@@ -149,7 +165,8 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
     const float* pdy = dy.data();
     const int32_t* idx = reinterpret_cast<const int32_t*>(index_buf.data());
     const int64_t per_plane = g.oh * g.ow;
-    if (g.k == 2 && g.stride == 2 && g.padding == 0 && g.h % 2 == 0 && g.w % 2 == 0) {
+    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.h == 2 * g.oh &&
+        g.w == 2 * g.ow) {
       // The windows tile the plane: write every dx element once (dy at the argmax, else 0)
       // instead of zero-filling dx and scattering. 0 + dy keeps the scatter's bits (-0 -> +0).
       Tensor dx = empty(x_shape);
@@ -189,8 +206,9 @@ Tensor max_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
 JANUS_REGISTER_OP(max_pool2d, {"max_pool2d", max_pool2d_forward});
 
 // ---- average pooling ---------------------------------------------------------------------
-// y = (sum of the window's in-bounds values) / d, where d = k*k with count_include_pad
-// (padded zeros count) or the number of in-bounds values without it.
+// y = (sum of the window's in-bounds values) / d, where d with count_include_pad counts the
+// window's cells inside input + padding (kh*kw except for a ceil-mode window hanging past the
+// right padding), and without it only the in-bounds values (torch's divisor).
 // Backward: every in-bounds x of the window gets dy / d.
 
 Tensor avg_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
@@ -201,12 +219,15 @@ Tensor avg_pool2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, con
   // Visits each window: fn(plane, out_index, h0, h1, w0, w1, divisor).
   auto for_windows = [g, include_pad](int64_t p, auto&& fn) {
     for (int64_t oh = 0; oh < g.oh; ++oh) {
-      const int64_t h0 = std::max<int64_t>(oh * g.stride - g.padding, 0);
-      const int64_t h1 = std::min<int64_t>(oh * g.stride - g.padding + g.k, g.h);
+      int64_t h0, h1;
+      window(oh, g.sh, g.ph, g.kh, g.h, &h0, &h1);
+      // Window extent inside input + padding, for the count_include_pad divisor.
+      const int64_t ph_cells = std::min(oh * g.sh - g.ph + g.kh, g.h + g.ph) - (oh * g.sh - g.ph);
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const int64_t w0 = std::max<int64_t>(ow * g.stride - g.padding, 0);
-        const int64_t w1 = std::min<int64_t>(ow * g.stride - g.padding + g.k, g.w);
-        const float d = include_pad ? static_cast<float>(g.k * g.k) : static_cast<float>((h1 - h0) * (w1 - w0));
+        int64_t w0, w1;
+        window(ow, g.sw, g.pw, g.kw, g.w, &w0, &w1);
+        const int64_t pw_cells = std::min(ow * g.sw - g.pw + g.kw, g.w + g.pw) - (ow * g.sw - g.pw);
+        const float d = include_pad ? static_cast<float>(ph_cells * pw_cells) : static_cast<float>((h1 - h0) * (w1 - w0));
         fn((p * g.oh + oh) * g.ow + ow, h0, h1, w0, w1, d);
       }
     }
@@ -305,11 +326,20 @@ Tensor adaptive_avg_pool2d_forward(const std::vector<Tensor>& in, const Attrs& a
 JANUS_REGISTER_OP(adaptive_avg_pool2d, {"adaptive_avg_pool2d", adaptive_avg_pool2d_forward});
 
 Attrs pool_attrs(const Pool2dOptions& o) {
-  return Attrs().set("kernel", o.kernel_size_).set("stride", o.stride_ == 0 ? o.kernel_size_ : o.stride_)
-      .set("padding", o.padding_);
+  Attrs a;
+  a.set_size2("kernel", o.kernel_size_).set_size2("stride", o.effective_stride()).set_size2("padding", o.padding_);
+  if (o.ceil_mode_) a.set("ceil_mode", true);  // absent when false, so older dumps read the same
+  return a;
 }
 
 }  // namespace
+
+int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, bool ceil_mode) {
+  const int64_t span = in + 2 * padding - kernel;  // >= 0, checked by callers
+  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + padding) --out;
+  return out;
+}
 
 Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
   return call_op("max_pool2d", {x}, pool_attrs(options));

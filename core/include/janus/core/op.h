@@ -6,6 +6,7 @@
 //   Tensor y = call_op("leaky_relu", {x}, Attrs().set("slope", 0.01));
 #pragma once
 
+#include <janus/core/size2.h>
 #include <janus/core/tensor.h>
 
 #include <cstdint>
@@ -43,6 +44,10 @@ class Attrs {
   int64_t get_int(const std::string& name, int64_t fallback) const;
   double get_float(const std::string& name, double fallback) const;
   bool get_bool(const std::string& name, bool fallback) const;
+  // An (h, w) attribute: stored as one int when square (so square dumps read "stride=2"),
+  // as [h, w] otherwise; get_size2 accepts both forms.
+  Attrs& set_size2(const std::string& name, const Size2& value);
+  Size2 get_size2(const std::string& name, const Size2& fallback) const;
   const std::vector<std::pair<std::string, AttrValue>>& items() const { return items_; }
   // "eps=1e-05, stride=[2, 2]" in insertion order.
   std::string str() const;

@@ -5,6 +5,7 @@
 //   auto pool = std::make_shared<nn::MaxPool2d>(2);                           // 2x2, stride 2
 //   auto avg = std::make_shared<nn::AvgPool2d>(Pool2dOptions(3).stride(1).padding(1));
 //   auto gap = std::make_shared<nn::AdaptiveAvgPool2d>(1);                    // (N, C, 1, 1)
+//   nn::MaxPool2d(Pool2dOptions({3, 2}).stride({2, 1}).ceil_mode(true));      // pairs, ceil mode
 #pragma once
 
 #include <janus/core/ops/pool.h>
@@ -19,7 +20,7 @@ using janus::Pool2dOptions;
 class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(const Pool2dOptions& options);
-  explicit MaxPool2d(int64_t kernel_size) : MaxPool2d(Pool2dOptions(kernel_size)) {}
+  explicit MaxPool2d(Size2 kernel_size) : MaxPool2d(Pool2dOptions(kernel_size)) {}
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   const Pool2dOptions& options() const { return options_; }
@@ -31,7 +32,7 @@ class MaxPool2d : public Module {
 class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(const Pool2dOptions& options);
-  explicit AvgPool2d(int64_t kernel_size) : AvgPool2d(Pool2dOptions(kernel_size)) {}
+  explicit AvgPool2d(Size2 kernel_size) : AvgPool2d(Pool2dOptions(kernel_size)) {}
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   const Pool2dOptions& options() const { return options_; }

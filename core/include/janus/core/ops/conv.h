@@ -1,8 +1,10 @@
 // 2-D convolution (cross-correlation, as in PyTorch) on NCHW input with OIHW weights.
 //
 //   Tensor y = conv2d(x, w, b, Conv2dOptions().stride(2).padding(1));
+//   Tensor z = conv2d(x, w, b, Conv2dOptions().stride({1, 2}).padding({1, 0}));  // (h, w) pairs
 #pragma once
 
+#include <janus/core/size2.h>
 #include <janus/core/tensor.h>
 
 #include <cstdint>
@@ -13,9 +15,9 @@ struct Conv2dOptions {
 #define JANUS_OPT(type, name, init) \
   Conv2dOptions& name(type v) { name##_ = v; return *this; } \
   type name##_ = init;
-  JANUS_OPT(int64_t, stride, 1)
-  JANUS_OPT(int64_t, padding, 0)
-  JANUS_OPT(int64_t, dilation, 1)
+  JANUS_OPT(Size2, stride, 1)
+  JANUS_OPT(Size2, padding, 0)  // zeros added on both sides of each axis
+  JANUS_OPT(Size2, dilation, 1)
   JANUS_OPT(int64_t, groups, 1)
 #undef JANUS_OPT
 };

@@ -23,6 +23,7 @@
 #include <janus/training/output_dir.h>
 #include <janus/training/plot.h>
 #include <janus/training/population_stats.h>
+#include <janus/training/text_table.h>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 
 using namespace janus;
 using namespace janus::examples;
@@ -56,7 +58,8 @@ struct Run {
   std::string norm;
   uint64_t seed = 0;
   std::vector<EpochStats> train, test;
-  double pop_acc = -1, pop_loss = -1;  // BN with recomputed population statistics (-1: n/a)
+  int64_t steps_per_epoch = 0;
+  std::optional<double> pop_acc, pop_loss;  // BN with recomputed population statistics (none: n/a)
 };
 
 const std::vector<std::string> kCurveColumns = {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"};
@@ -71,6 +74,7 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
   auto train_loader = make_train_loader(data.train, o.batch, seed);  // same data order for every norm
   auto test_loader = make_eval_loader(data.test, 500);
   const int64_t steps_per_epoch = train_loader->num_batches();
+  run.steps_per_epoch = steps_per_epoch;
   const int64_t total = steps_per_epoch * o.epochs;
   const int64_t warm = static_cast<int64_t>(o.warmup * static_cast<double>(steps_per_epoch));
   optim::SGD opt(net->parameters(), optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
@@ -139,11 +143,18 @@ void write_mean_curves(const Options& o, const std::string& norm, const std::vec
   }
 }
 
-void draw_plots(const Options& o, const std::vector<std::string>& norms, const std::string& data_desc) {
+// The figures: curves.png (four panels, one legend, a chance-level line on the accuracy
+// panels) and telemetry_<norm>.png for norms with running statistics (each layer named by
+// what it is, the epoch boundaries marked on the step axis).
+void draw_plots(const Options& o, const std::vector<std::string>& norms, const std::string& data_desc,
+                int64_t num_classes, int64_t steps_per_epoch) {
   const bool err = o.seeds > 1;
   training::PlotSpec spec(join_path(o.out, "curves.png"),
                           fmt::format("janus benchmark CNN: {} -- {}{}", fmt::join(norms, " vs "), data_desc,
                                       err ? fmt::format(" (mean +- std over {} seeds)", o.seeds) : ""));
+  spec.shared_key();
+  const double chance = 1.0 / static_cast<double>(num_classes);
+  const std::string chance_label = fmt::format("chance level (1/{} classes)", num_classes);
   struct P {
     const char* title;
     const char* y;
@@ -152,7 +163,7 @@ void draw_plots(const Options& o, const std::vector<std::string>& norms, const s
   for (const P& p : {P{"Train loss", "train_loss", "cross-entropy"}, P{"Test loss", "test_loss", "cross-entropy"},
                      P{"Train accuracy", "train_acc", "accuracy"}, P{"Test accuracy", "test_acc", "accuracy"}}) {
     auto& panel = spec.panel(p.title, "epoch", p.ylabel);
-    panel.key(training::KeySide::kBelow);  // outside the plot area, under the x label
+    if (std::string(p.ylabel) == "accuracy") panel.hline(chance, chance_label);
     for (size_t i = 0; i < norms.size(); ++i) {
       const std::string csv = join_path(o.out, fmt::format("curves_{}.csv", norms[i]));
       if (err)
@@ -169,22 +180,42 @@ void draw_plots(const Options& o, const std::vector<std::string>& norms, const s
     const std::string csv = join_path(o.out, fmt::format("telemetry_{}.csv", norm));
     if (norm == "none" || !std::ifstream(csv)) continue;
     const auto t = training::read_csv(csv);
-    if (t.rows.empty() || t.rows[0][t.index("running_mean")] == "nan") continue;
-    std::vector<std::string> layers;
-    for (const auto& row : t.rows)
-      if (std::find(layers.begin(), layers.end(), row[t.index("layer")]) == layers.end())
-        layers.push_back(row[t.index("layer")]);
+    if (t.rows.empty() || t.rows[0][t.index("running_mean")].empty()) continue;  // no running statistics
+    // Each layer once, in forward order, as (Sequential index, "bn2, 32 ch @ 32x32").
+    std::vector<std::pair<std::string, std::string>> layers;
+    for (const auto& row : t.rows) {
+      const std::string& index = row[t.index("layer")];
+      if (std::any_of(layers.begin(), layers.end(), [&](const auto& l) { return l.first == index; })) continue;
+      const auto num = [&](const char* column) {
+        const std::string& cell = row[t.index(column)];
+        return cell.empty() ? int64_t{0} : static_cast<int64_t>(std::stoll(cell));
+      };
+      layers.emplace_back(index, training::norm_layer_label(row[t.index("name")], num("channels"), num("height"),
+                                                            num("width")));
+    }
+    // The epoch boundaries inside the recorded steps (the last epoch ends at the border).
+    std::vector<std::pair<double, std::string>> epochs;
+    const std::vector<double> steps = t.column("step");
+    const double last_step = *std::max_element(steps.begin(), steps.end());
+    for (int64_t e = 1; steps_per_epoch > 0 && e * steps_per_epoch < last_step; ++e)
+      epochs.emplace_back(static_cast<double>(e * steps_per_epoch), fmt::format("end of epoch {}", e));
     training::PlotSpec tspec(join_path(o.out, fmt::format("telemetry_{}.png", norm)),
                              fmt::format("{}: batch statistics vs running statistics during training (seed {})",
                                          norm_description(norm), o.seed));
-    auto& gap = tspec.panel("Mean gap |batch mean - running mean| / running std", "step", "channel average");
-    for (const auto& l : layers) gap.line(csv, "step", "mean_gap", "layer " + l).where("layer", l);
-    auto& ratio = tspec.panel("Variance ratio batch var / running var", "step", "channel average");
-    for (const auto& l : layers) ratio.line(csv, "step", "var_ratio", "layer " + l).where("layer", l);
-    auto& gamma = tspec.panel("Affine scale gamma", "step", "mean over channels");
-    for (const auto& l : layers) gamma.line(csv, "step", "gamma_mean", "layer " + l).where("layer", l);
-    auto& beta = tspec.panel("Affine shift beta", "step", "mean over channels");
-    for (const auto& l : layers) beta.line(csv, "step", "beta_mean", "layer " + l).where("layer", l);
+    tspec.shared_key();
+    struct T {
+      const char* title;
+      const char* y;
+      const char* ylabel;
+    };
+    for (const T& p : {T{"Mean gap |batch mean - running mean| / running std", "mean_gap", "channel average"},
+                       T{"Variance ratio batch var / running var", "var_ratio", "channel average"},
+                       T{"Affine scale gamma", "gamma_mean", "mean over channels"},
+                       T{"Affine shift beta", "beta_mean", "mean over channels"}}) {
+      auto& panel = tspec.panel(p.title, "step", p.ylabel).xmarks(epochs);
+      for (size_t i = 0; i < layers.size(); ++i)
+        panel.line(csv, "step", p.y, layers[i].second, false, static_cast<int>(i)).where("layer", layers[i].first);
+    }
     fmt::print("plot: {}\n", training::plot_png(tspec).message);
   }
 }
@@ -195,8 +226,10 @@ void print_summary(const Options& o, const std::vector<std::string>& norms, cons
                                 "epochs_to_target", "target_acc", "seconds_per_epoch", "popstats_test_acc"});
   fmt::print("\nSummary ({} epoch{}, {} seed{}, target accuracy {:.2f}):\n", o.epochs, o.epochs == 1 ? "" : "s",
              o.seeds, o.seeds == 1 ? "" : "s", o.target_acc);
-  fmt::print("{:<46} {:>18} {:>9} {:>12} {:>9} {:>14}\n", "normalization", "final test acc", "best", "ep. to target",
-             "s/epoch", "BN pop-stats");
+  const std::vector<std::string> header = {"normalization", "final test acc", "best test acc",
+                                           fmt::format("epochs to {:.2f}", o.target_acc), "s/epoch",
+                                           "test acc, BN pop. stats"};
+  std::vector<std::vector<std::string>> table;
   for (const auto& norm : norms) {
     std::vector<double> finals, bests, secs, pops, to_target;
     for (const Run& r : runs) {
@@ -208,20 +241,25 @@ void print_summary(const Options& o, const std::vector<std::string>& norms, cons
       const int reach = training::first_epoch_reaching(accs, o.target_acc);
       if (reach > 0) to_target.push_back(reach);
       for (size_t e = 0; e < r.train.size(); ++e) secs.push_back(r.train[e].seconds + r.test[e].seconds);
-      if (r.pop_acc >= 0) pops.push_back(r.pop_acc);
+      if (r.pop_acc) pops.push_back(*r.pop_acc);
     }
     const double fm = training::mean_of(finals), fs = training::stddev_of(finals);
     const std::string target =
         to_target.size() == finals.size() ? fmt::format("{:.1f}", training::mean_of(to_target))
                                           : fmt::format("{}/{} never", finals.size() - to_target.size(), finals.size());
     const std::string pop = pops.empty() ? "-" : fmt::format("{:.4f}", training::mean_of(pops));
-    fmt::print("{:<46} {:>18} {:>9.4f} {:>12} {:>9.1f} {:>14}\n", norm_description(norm),
-               o.seeds > 1 ? fmt::format("{:.4f} +- {:.4f}", fm, fs) : fmt::format("{:.4f}", fm),
-               training::mean_of(bests), target, training::mean_of(secs), pop);
-    summary.append({norm, o.seeds, fm, fs, training::mean_of(bests),
-                    to_target.size() == finals.size() ? training::mean_of(to_target) : -1.0, o.target_acc,
-                    training::mean_of(secs), pops.empty() ? -1.0 : training::mean_of(pops)});
+    table.push_back({norm_description(norm),
+                     o.seeds > 1 ? fmt::format("{:.4f} +- {:.4f}", fm, fs) : fmt::format("{:.4f}", fm),
+                     fmt::format("{:.4f}", training::mean_of(bests)), target,
+                     fmt::format("{:.1f}", training::mean_of(secs)), pop});
+    // Not reached by every seed, or no population statistics (no BN): an empty cell.
+    const std::optional<double> reached =
+        to_target.size() == finals.size() ? std::optional<double>(training::mean_of(to_target)) : std::nullopt;
+    const std::optional<double> pop_acc = pops.empty() ? std::nullopt : std::optional<double>(training::mean_of(pops));
+    summary.append({norm, o.seeds, fm, fs, training::mean_of(bests), reached, o.target_acc, training::mean_of(secs),
+                    pop_acc});
   }
+  fmt::print("{}", training::format_table(header, table));
 }
 
 int run_main(const Options& o, const DataSpec& spec) {
@@ -251,7 +289,7 @@ int run_main(const Options& o, const DataSpec& spec) {
     for (size_t e = 0; e < r.train.size(); ++e)
       all.append({r.norm, static_cast<double>(r.seed), static_cast<int>(e + 1), r.train[e].loss, r.train[e].acc,
                   r.test[e].loss, r.test[e].acc, r.train[e].seconds + r.test[e].seconds});
-    if (r.pop_acc >= 0)
+    if (r.pop_acc)
       bn_eval.append({r.norm, static_cast<double>(r.seed), r.test.back().acc, r.pop_acc, r.test.back().loss, r.pop_loss});
   }
   for (const auto& norm : norms) {
@@ -261,7 +299,7 @@ int run_main(const Options& o, const DataSpec& spec) {
     write_mean_curves(o, norm, mine);
   }
   const std::string short_desc = o.data.synthetic() ? "synthetic data" : "CIFAR-10";
-  draw_plots(o, norms, short_desc);
+  draw_plots(o, norms, short_desc, data.train.num_classes(), runs.front().steps_per_epoch);
   print_summary(o, norms, runs);
   fmt::print("\nwrote {}: curves_<norm>.csv (mean over seeds), curves_<norm>_seed<s>.csv (the PyTorch script's "
              "columns), all_runs.csv, summary.csv, bn_eval.csv, telemetry_<norm>.csv, curves.png\n",

@@ -102,6 +102,43 @@ std::string xtics_clause(const XValues& x, bool log_x) {
   return fmt::format("set xtics {}\nset format x '%.0f'\nset autoscale x\n", whole_step((x.hi - x.lo) / 8.0));
 }
 
+// A legend entry of the shared key: the label and the style its sample is drawn in.
+struct KeyEntry {
+  std::string label;
+  std::string style;  // e.g. "with linespoints lw 2 pt 7 ps 0.7 dt 1 lc rgb '#0072B2'"
+};
+
+// Adds an entry unless its label is there already; the same label in another style throws.
+void add_key_entry(std::vector<KeyEntry>& entries, const KeyEntry& e, const std::string& png) {
+  for (const KeyEntry& k : entries) {
+    if (k.label != e.label) continue;
+    JANUS_CHECK(k.style == e.style,
+                "plot {}: shared key: '{}' is drawn in two styles ({} vs {}); give them distinct labels", png,
+                e.label, k.style, e.style);
+    return;
+  }
+  entries.push_back(e);
+}
+
+// The reference lines' style (chance level): dotted, grey, thinner than the data.
+const char* const kReferenceStyle = "with lines lw 1.5 dt 3 lc rgb '#7f7f7f'";
+
+// A panel's labelled x marks: labels as x2 tics along the top border (x2 linked to x), a
+// dashed grey vertical line each; and the reset for panels without marks.
+std::string xmarks_clause(const PlotPanel& p) {
+  std::string s = "unset arrow\nunset x2tics\nunset link x2\n";
+  if (p.xmarks_.empty()) return s;
+  std::string tics;
+  for (const auto& [x, label] : p.xmarks_) {
+    tics += fmt::format("{}{} {}", tics.empty() ? "" : ", ", quote(label), format_number(x));
+    s += fmt::format("set arrow from first {0}, graph 0 to first {0}, graph 1 nohead lw 1 dt 2 lc rgb '#909090'\n",
+                     format_number(x));
+  }
+  s += "set link x2\n";
+  s += fmt::format("set x2tics ({}) scale 0 font 'Sans,9' textcolor rgb '#606060'\n", tics);
+  return s;
+}
+
 }  // namespace
 
 KeySide key_side_from_name(const std::string& name) {
@@ -140,6 +177,19 @@ PlotPanel& PlotPanel::line_err(const std::string& csv, const std::string& x, con
   return *this;
 }
 
+PlotPanel& PlotPanel::hline(double y, const std::string& label) {
+  JANUS_CHECK(std::isfinite(y), "PlotPanel '{}': hline '{}' needs a finite y (got {})", title, label, y);
+  hlines.emplace_back(y, label);
+  return *this;
+}
+
+PlotPanel& PlotPanel::xmarks(std::vector<std::pair<double, std::string>> marks) {
+  for (const auto& [x, label] : marks)
+    JANUS_CHECK(std::isfinite(x), "PlotPanel '{}': x mark '{}' needs a finite x (got {})", title, label, x);
+  xmarks_ = std::move(marks);
+  return *this;
+}
+
 PlotPanel& PlotPanel::where(const std::string& column, const std::string& value) {
   JANUS_CHECK(!series.empty(), "PlotPanel '{}': where() needs a series first", title);
   series.back().where_column = column;
@@ -172,6 +222,11 @@ std::string gnuplot_script(const PlotSpec& spec) {
   int below_margin = 0;
   for (const PlotPanel& p : spec.panels)
     if (p.key_ == KeySide::kBelow) below_margin = std::max(below_margin, bottom_margin_for_key(p, spec.width / cols));
+  std::vector<KeyEntry> shared;  // the shared key's entries, when spec.shared_key_
+  // With a shared key every panel is placed by hand (origin, size) above the key's band.
+  const double title_frac = 48.0 / spec.height;
+  double band_frac = 0;
+  int panel_index = 0;
   for (const PlotPanel& p : spec.panels) {
     JANUS_CHECK(!p.series.empty(), "plot {}: panel '{}' has no series", spec.png_path, p.title);
     std::string curves;  // the plot command's series, after the panel's settings
@@ -199,26 +254,74 @@ std::string gnuplot_script(const PlotSpec& spec) {
       const char* rgb = kPalette[static_cast<size_t>(color) % (sizeof(kPalette) / sizeof(kPalette[0]))];
       const bool points = rows <= 40;
       if (i) curves += ", \\\n     ";
+      std::string style;
       if (!ser.err_column.empty()) {
-        curves += fmt::format("$s{} using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.7 lc rgb '{}' title {}", block, rgb,
-                              quote(ser.label));
+        style = fmt::format("with yerrorlines lw 2 pt 7 ps 0.7 lc rgb '{}'", rgb);
+        curves += fmt::format("$s{} using 1:2:3 {} title {}", block, style, quote(ser.label));
       } else {
-        curves += fmt::format("$s{} using 1:2 with {} lw 2 {} dt {} lc rgb '{}' title {}", block,
-                              points ? "linespoints" : "lines", points ? "pt 7 ps 0.7" : "", ser.dashed ? 2 : 1, rgb,
-                              quote(ser.label));
+        style = fmt::format("with {} lw 2 {} dt {} lc rgb '{}'", points ? "linespoints" : "lines",
+                            points ? "pt 7 ps 0.7" : "", ser.dashed ? 2 : 1, rgb);
+        curves += fmt::format("$s{} using 1:2 {} title {}", block, style, quote(ser.label));
       }
+      // In the key a yerrorlines sample reads as its line with a point.
+      add_key_entry(shared, {ser.label, ser.err_column.empty() ? style : fmt::format("with linespoints lw 2 pt 7 ps 0.7 lc rgb '{}'", rgb)},
+                    spec.png_path);
+    }
+    for (const auto& [y, label] : p.hlines) {
+      curves += fmt::format(", \\\n     {} {} title {}", format_number(y), kReferenceStyle, quote(label));
+      add_key_entry(shared, {label, kReferenceStyle}, spec.png_path);
     }
     plots += fmt::format("set title {} font 'Sans,13'\nset xlabel {}\nset ylabel {}\n", quote(p.title),
                          quote(p.xlabel), quote(p.ylabel));
     plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
     plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
     plots += xtics_clause(xs, p.log_x_);
-    plots += p.key_ == KeySide::kBelow ? fmt::format("set bmargin {}\n", below_margin) : "set bmargin\n";
-    plots += key_clause(p.key_);
+    plots += xmarks_clause(p);
+    if (spec.shared_key_) {
+      plots += "set bmargin\nunset key\n";
+      plots += "{PANEL_PLACE_" + std::to_string(panel_index) + "}";  // filled in once the key's band is known
+    } else {
+      plots += p.key_ == KeySide::kBelow ? fmt::format("set bmargin {}\n", below_margin) : "set bmargin\n";
+      plots += key_clause(p.key_);
+    }
     plots += "plot " + curves + "\n";
+    ++panel_index;
   }
-  s += fmt::format("set multiplot layout {},{} title {} font 'Sans,15'\n", rows, cols, quote(spec.title));
+  if (!spec.shared_key_) {
+    s += fmt::format("set multiplot layout {},{} title {} font 'Sans,15'\n", rows, cols, quote(spec.title));
+    s += plots;
+    s += "unset multiplot\n";
+    return s;
+  }
+  // The shared key's band: one line per key row (the entries packed as gnuplot packs a
+  // horizontal key, about 7 px per character of the longest label plus the sample), a box.
+  size_t longest = 0;
+  for (const KeyEntry& k : shared) longest = std::max(longest, k.label.size());
+  const int per_row = std::max(1, (spec.width - 100) / (static_cast<int>(longest) * 7 + 60));
+  const int key_rows = (static_cast<int>(shared.size()) + per_row - 1) / per_row;
+  band_frac = (22.0 * key_rows + 24.0) / spec.height;
+  const double w = 1.0 / cols, h = (1.0 - title_frac - band_frac) / rows;
+  for (int i = 0; i < panel_index; ++i) {
+    const int r = i / cols, c = i % cols;
+    const std::string place = fmt::format("set origin {:.4f},{:.4f}\nset size {:.4f},{:.4f}\n", c * w,
+                                          band_frac + (rows - 1 - r) * h, w, h);
+    const std::string marker = "{PANEL_PLACE_" + std::to_string(i) + "}";
+    plots.replace(plots.find(marker), marker.size(), place);
+  }
+  s += fmt::format("set multiplot title {} font 'Sans,15'\n", quote(spec.title));
   s += plots;
+  // The key alone, in the band: a plot with no border, tics or data, only the samples.
+  s += "# the figure's one legend\n";
+  s += fmt::format("set origin 0,0\nset size 1,{:.4f}\n", band_frac);
+  s += "unset title\nunset xlabel\nunset ylabel\nunset border\nunset tics\nunset x2tics\nunset grid\n"
+       "unset arrow\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n";
+  s += fmt::format("set key at screen 0.5,{:.4f} center center horizontal maxcols {} Left reverse box samplen 2 "
+                   "spacing 1.1 font 'Sans,10'\n",
+                   band_frac / 2, per_row);
+  std::string samples;
+  for (const KeyEntry& k : shared)
+    samples += fmt::format("{}NaN {} title {}", samples.empty() ? "" : ", \\\n     ", k.style, quote(k.label));
+  s += "plot " + samples + "\n";
   s += "unset multiplot\n";
   return s;
 }

@@ -8,10 +8,14 @@
 // A resumed run appends to its history instead: CsvHistory::reopen(path, columns, epochs_done).
 #pragma once
 #include <janus/core/error.h>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace janus::training {
+
+// Formats a number the way CsvHistory writes it ("0.4612", "12", "nan").
+std::string format_number(double v);
 
 // One CSV cell: a number (written with up to 6 significant digits, integers exactly) or text.
 struct Cell {
@@ -21,11 +25,13 @@ struct Cell {
   Cell(long long v) : Cell(static_cast<double>(v)) {}
   Cell(const char* s) : text(s) {}
   Cell(std::string s) : text(std::move(s)) {}
+  // An empty cell: "not applicable" or "never happened", as CSV readers expect (pandas
+  // reads NaN, gnuplot a missing point) -- never a -1 or "nan" placeholder.
+  Cell(std::nullopt_t) {}
+  // A number, or an empty cell when there is none.
+  Cell(std::optional<double> v) : text(v ? format_number(*v) : std::string()) {}
   std::string text;
 };
-
-// Formats a number the way CsvHistory writes it ("0.4612", "12", "nan").
-std::string format_number(double v);
 
 // Writes `content` to `path` atomically (path.tmp then rename). Throws janus::Error naming
 // the path when the directory is missing or unwritable.

@@ -16,12 +16,15 @@
 
 namespace janus::training {
 
-// One layer's summary at one step. Running fields are NaN for layers without running stats.
+// One layer's summary at one step. Running fields are NaN for layers without running stats
+// (and empty cells in the CSV), gamma/beta fields NaN (empty) for layers without affine.
 struct NormLayerRecord {
   int64_t step = 0;
   std::string layer;             // dotted name, e.g. "1"
+  std::string name;              // what it is: short type name + its place among the norm layers, e.g. "bn2"
   std::string type;              // e.g. "BatchNorm2d"
   int64_t channels = 0;
+  int64_t height = 0, width = 0; // the spatial size of its input (0 for (N, C) input)
   double batch_mean = 0;         // channel-average of the batch mean
   double running_mean = 0;       // channel-average of the running mean
   double mean_gap = 0;           // channel-average of |batch mean - running mean| / sqrt(running var)
@@ -29,6 +32,7 @@ struct NormLayerRecord {
   double running_var = 0;        // channel-average of the running variance
   double var_ratio = 0;          // channel-average of batch var / running var
   double gamma_mean = 0, gamma_std = 0, beta_mean = 0, beta_std = 0;
+  bool has_running = false, has_gamma = false, has_beta = false;  // which fields the layer has
 };
 
 class NormTelemetry {
@@ -50,5 +54,12 @@ class NormTelemetry {
 
 // Columns of the telemetry CSV.
 const std::vector<std::string>& telemetry_columns();
+
+// The short name of a layer type: the initials of its words, without a dimension suffix
+// ("BatchNorm2d" -> "bn", "InstanceNorm2d" -> "in", "GroupNorm" -> "gn").
+std::string norm_short_name(const std::string& type);
+// How a plot names a norm layer: "bn2, 32 ch @ 32x32" (name, channels, input height x width;
+// without the "@" part for (N, C) input).
+std::string norm_layer_label(const std::string& name, int64_t channels, int64_t height, int64_t width);
 
 }  // namespace janus::training

@@ -10,8 +10,11 @@
 //       .line("out/curves_bn.csv", "epoch", "test_acc", "bn")
 //       .line("out/curves_pcn.csv", "epoch", "test_acc", "pcn");
 //   PlotResult r = plot_png(spec);  if (!r.drawn) fmt::print("{}\n", r.message);
+// A figure of several panels can share one legend (spec.shared_key()); a panel can carry a
+// reference line (hline: chance level) and labelled x marks (xmarks: epoch boundaries).
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace janus::training {
@@ -51,8 +54,15 @@ struct PlotPanel {
   // "left" and throws janus::Error for anything else (e.g. an inside corner "top right").
   PlotPanel& key(KeySide side) { key_ = side; return *this; }
   PlotPanel& key(const std::string& side) { key_ = key_side_from_name(side); return *this; }
+  // A horizontal reference line across the panel at y (e.g. chance-level accuracy), dotted
+  // grey, listed in the legend as `label`; the y range always includes it.
+  PlotPanel& hline(double y, const std::string& label);
+  // Labelled marks on the x axis, drawn along the top border with a vertical grid line each
+  // (e.g. the epoch boundaries on a step axis: {{62, "epoch 1"}, {124, "epoch 2"}}).
+  PlotPanel& xmarks(std::vector<std::pair<double, std::string>> marks);
   std::string title, xlabel, ylabel;
   std::vector<PlotSeries> series;
+  std::vector<std::pair<double, std::string>> hlines, xmarks_;
   bool log_x_ = false;
   bool log_y_ = false;
   KeySide key_ = KeySide::kBelow;
@@ -64,12 +74,18 @@ struct PlotSpec {
   PlotPanel& panel(const std::string& title, const std::string& xlabel, const std::string& ylabel);
   PlotSpec& size(int w, int h) { width = w; height = h; return *this; }
   PlotSpec& columns(int c) { grid_columns = c; return *this; }
+  // One legend for the whole figure, in a band under the panels, instead of one per panel
+  // (the panels' key() sides are then ignored): every distinct entry (label, colour, style)
+  // of every panel once, in order of first appearance. Throws janus::Error from
+  // gnuplot_script() when one label is drawn in two styles, as the key could not say which.
+  PlotSpec& shared_key(bool v = true) { shared_key_ = v; return *this; }
   std::string png_path;
   std::string title;
   std::vector<PlotPanel> panels;
   int width = 1400;
   int height = 900;
   int grid_columns = 2;
+  bool shared_key_ = false;
 };
 
 struct PlotResult {

@@ -1,0 +1,46 @@
+# cmake -DOUT=DIR -P compare_norms_outputs.cmake: checks what compare_norms wrote to DIR (the
+# smoke run, bn and pcn, 2 epochs): CSV cells for what does not exist are empty (no -1, no
+# nan), each figure has one legend, accuracy panels a chance line, the BN layers are named by
+# what they are and the telemetry's step axis marks the epochs.
+function(fail what)
+  message(FATAL_ERROR "compare_norms output in ${OUT}: ${what}")
+endfunction()
+
+foreach(csv summary.csv telemetry_pcn.csv telemetry_bn.csv bn_eval.csv)
+  file(READ ${OUT}/${csv} text)
+  if(text MATCHES "(^|,)-1(,|\n)")
+    fail("${csv} has a -1 placeholder:\n${text}")
+  endif()
+  if(text MATCHES "nan")
+    fail("${csv} has a nan placeholder")
+  endif()
+endforeach()
+file(STRINGS ${OUT}/summary.csv summary)
+list(GET summary 2 pcn_row)
+if(NOT pcn_row MATCHES "^pcn,1,[0-9.]+,0,[0-9.]+,,0.6,[0-9.]+,$")
+  fail("summary.csv: the pcn row should leave epochs_to_target and popstats_test_acc empty (got ${pcn_row})")
+endif()
+
+file(READ ${OUT}/curves.png.gp curves)
+string(REGEX MATCHALL "\nset key " keys "${curves}")
+list(LENGTH keys n_keys)
+if(NOT n_keys EQUAL 1)
+  fail("curves.png.gp sets ${n_keys} keys (expected one legend for the figure)")
+endif()
+string(REGEX MATCHALL "0.1 with lines[^\n]*title 'chance level \\(1/10 classes\\)'" chance "${curves}")
+list(LENGTH chance n_chance)
+if(NOT n_chance EQUAL 2)
+  fail("curves.png.gp: ${n_chance} chance-level lines (expected one on each accuracy panel)")
+endif()
+
+file(READ ${OUT}/telemetry_bn.png.gp tele)
+foreach(label "bn1, 32 ch @ 32x32" "bn2, 32 ch @ 32x32" "bn3, 64 ch @ 16x16" "bn5, 128 ch @ 8x8"
+              "set x2tics ('end of epoch 1' 4)")
+  string(FIND "${tele}" "${label}" at)
+  if(at LESS 0)
+    fail("telemetry_bn.png.gp lacks \"${label}\"")
+  endif()
+endforeach()
+if(tele MATCHES "layer [0-9]+")
+  fail("telemetry_bn.png.gp still names layers by Sequential index")
+endif()

@@ -52,7 +52,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--mode") a.mode = next();
     else JANUS_FAIL("train_bench: unknown argument '{}' (expected --threads --batch --norm --steps --mode)", k);
   }
-  janus::examples::check_norm_kind(a.norm);  // bn, pcn, in, gn, ln, none
+  janus::examples::check_norm_kind(a.norm);  // bench_cnn.h: bn, in-affine (alias pcn), in, pc-std, ...
   JANUS_CHECK(a.mode == "eager" || a.mode == "compiled" || a.mode == "both",
               "train_bench: --mode expected eager, compiled or both (got '{}')", a.mode);
   return a;

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   o.data.spec.test_size = 1000;
   o.data.cifar_all_by_default = false;  // 15 runs: CIFAR is capped at these sizes too
   CLI::App app{"batch_size_sweep: BN vs GroupNorm vs per-channel norm as the batch shrinks"};
-  app.add_option("--norms", o.norms, "comma-separated norms (bn,pcn,in,gn,ln,none)")->capture_default_str();
+  app.add_option("--norms", o.norms, "comma-separated, from: bn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln, none")->capture_default_str();
   app.add_option("--batches", o.batches, "comma-separated batch sizes")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run")->capture_default_str();
   add_data_flags(app, o.data);

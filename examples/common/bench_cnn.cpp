@@ -13,8 +13,14 @@
 namespace janus::examples {
 
 const std::vector<std::string>& norm_kinds() {
-  static const std::vector<std::string> kinds = {"bn", "pcn", "in", "gn", "ln", "none"};
+  static const std::vector<std::string> kinds = {"bn", "in-affine", "pcn",  "in",  "pc-std",
+                                                 "pc-std-unbiased", "gn", "ln", "none"};
   return kinds;
+}
+
+std::string canonical_norm_kind(const std::string& kind) {
+  check_norm_kind(kind);
+  return kind == "pcn" ? "in-affine" : kind;
 }
 
 void check_norm_kind(const std::string& kind) {
@@ -25,8 +31,11 @@ void check_norm_kind(const std::string& kind) {
 
 std::string norm_description(const std::string& kind) {
   if (kind == "bn") return "batch norm (BatchNorm2d)";
-  if (kind == "pcn") return "per-channel norm (InstanceNorm2d, affine)";
-  if (kind == "in") return "instance norm (no affine)";
+  if (kind == "in-affine") return "instance norm, affine (InstanceNorm2d)";
+  if (kind == "pcn") return "pcn = instance norm, affine (InstanceNorm2d)";
+  if (kind == "in") return "instance norm, no affine (InstanceNorm2d)";
+  if (kind == "pc-std") return "(x - mean) / (std + 1e-7) (PerChannelStdNorm)";
+  if (kind == "pc-std-unbiased") return "(x - mean) / (unbiased std + 1e-7) (PerChannelStdNorm)";
   if (kind == "gn") return "group norm (8 groups)";
   if (kind == "ln") return "layer norm (GroupNorm, 1 group)";
   if (kind == "none") return "no normalization (conv bias)";
@@ -35,7 +44,7 @@ std::string norm_description(const std::string& kind) {
 }
 
 std::shared_ptr<nn::Sequential> make_bench_cnn(const std::string& kind, Generator& gen, int64_t num_classes) {
-  check_norm_kind(kind);
+  check_norm_kind(kind);  // make_norm_layer takes an alias as the kind it stands for
   auto net = std::make_shared<nn::Sequential>();
   auto block = [&](int64_t cin, int64_t cout) {
     net->push_back(std::make_shared<nn::Conv2d>(

@@ -1,10 +1,15 @@
 // The benchmark CNN of shared/reference/torch_cifar_bench.py with a chosen normalization:
 //   [conv3x3(no bias) -> norm -> relu] x2 -> maxpool2 -> [.. 64 ..] x2 -> maxpool2
 //   -> conv 128 -> norm -> relu -> maxpool2 -> flatten -> linear(2048, 10)
-// Norm kinds: bn (BatchNorm2d), pcn (per-channel norm = InstanceNorm2d with affine, as the
-// reference script), in (InstanceNorm2d without affine), gn (GroupNorm, 8 groups),
-// ln (GroupNorm with 1 group = layer norm over (C, H, W), per-channel affine),
-// none (identity, and the convolutions get a bias, as in the reference).
+// Norm kinds, each named for what it computes (docs/normalization.md has the table):
+//   bn               BatchNorm2d
+//   in-affine        InstanceNorm2d(C, affine=True), eps 1e-5 inside the root
+//   pcn              alias of in-affine: the reference script's "pcn" (torch_cifar_bench.py)
+//   in               InstanceNorm2d(C), no affine
+//   pc-std           the seeds' (x - mean) / (std + 1e-7), biased std, no affine (PerChannelStdNorm)
+//   pc-std-unbiased  the same with the unbiased std of the PyTorch seed's x.std()
+//   gn               GroupNorm, 8 groups;  ln  GroupNorm, 1 group (layer norm over (C, H, W))
+//   none             identity, and the convolutions get a bias, as in the reference.
 #pragma once
 #include <janus/core/random.h>
 #include <janus/layers/sequential.h>
@@ -18,7 +23,9 @@ namespace janus::examples {
 // Throws janus::Error listing the valid kinds.
 void check_norm_kind(const std::string& kind);
 const std::vector<std::string>& norm_kinds();
-// "BatchNorm", "per-channel norm (InstanceNorm, affine)", ...
+// The kind an alias stands for ("pcn" -> "in-affine"); any other kind as it is.
+std::string canonical_norm_kind(const std::string& kind);
+// "batch norm (BatchNorm2d)", "pcn = instance norm, affine (InstanceNorm2d)", ...
 std::string norm_description(const std::string& kind);
 
 // A normalization layer of `kind` for `channels` channels (nn::Identity-like for "none").

@@ -9,11 +9,15 @@ namespace janus::examples {
 
 namespace {
 // PyTorch's epsilon (1e-5) everywhere, so that both frontends train the same function.
-keras::LayerRef keras_norm_layer(const std::string& kind) {
+// The seeds' formula keeps its own epsilon (1e-7, added to the std).
+keras::LayerRef keras_norm_layer(const std::string& name) {
   namespace kl = keras::layers;
+  const std::string kind = canonical_norm_kind(name);
   if (kind == "bn") return kl::BatchNormalization().momentum(0.9).epsilon(1e-5);
-  if (kind == "pcn") return kl::GroupNormalization(-1).epsilon(1e-5);
-  if (kind == "in") return kl::GroupNormalization(-1).center(false).scale(false).epsilon(1e-5);
+  if (kind == "in-affine") return kl::InstanceNormalization().epsilon(1e-5);
+  if (kind == "in") return kl::InstanceNormalization().center(false).scale(false).epsilon(1e-5);
+  if (kind == "pc-std") return kl::PerChannelStdNormalization();
+  if (kind == "pc-std-unbiased") return kl::PerChannelStdNormalization().unbiased(true);
   if (kind == "gn") return kl::GroupNormalization(8).epsilon(1e-5);
   if (kind == "ln") return kl::GroupNormalization(1).epsilon(1e-5);
   JANUS_FAIL("make_keras_bench_cnn: no Keras layer for normalization '{}'", kind);

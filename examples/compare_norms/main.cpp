@@ -314,7 +314,7 @@ int main(int argc, char** argv) {
   o.data.spec.train_size = 4000;
   o.data.spec.test_size = 1000;
   CLI::App app{"compare_norms: the same CNN, the same initial weights and data order, several normalizations"};
-  app.add_option("--norms", o.norms, "comma-separated: bn,pcn,in,gn,ln,none")->capture_default_str();
+  app.add_option("--norms", o.norms, "comma-separated, from: bn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln, none (docs/normalization.md)")->capture_default_str();
   app.add_option("--seeds", o.seeds, "number of seeds (mean and spread are shown)")->capture_default_str();
   app.add_option("--seed", o.seed, "first seed")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run (default 4 on synthetic data, 5 on CIFAR)");

@@ -179,7 +179,7 @@ void step4_backward() {
 }
 
 void step5_per_channel() {
-  heading(5, "per-channel normalization on the same data", "core/src/ops/norm_kernels.cpp (NormAxes::instance), layers/ PerChannelNorm");
+  heading(5, "per-channel normalization on the same data", "core/src/ops/norm_kernels.cpp (NormAxes::instance), layers/ PerChannelStdNorm");
   Tensor x = from_vector(kX, kShape);
   Tensor yb = normalize(x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), NormOptions::torch_batch_norm(), true);
   Tensor yi = normalize(x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), NormOptions::torch_instance_norm(), true);

@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   o.data.spec.test_size = 1000;
   CLI::App app{"train_cifar: the benchmark CNN from the torch or the keras frontend"};
   app.add_option("--frontend", o.frontend, "torch or keras")->capture_default_str();
-  app.add_option("--norm", o.norm, "bn, pcn, in, gn, ln or none")->capture_default_str();
+  app.add_option("--norm", o.norm, "bn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln or none (docs/normalization.md)")->capture_default_str();
   add_data_flags(app, o.data);
   app.add_option("--epochs", o.epochs, "epochs")->capture_default_str();
   app.add_option("--batch", o.batch, "batch size")->capture_default_str();

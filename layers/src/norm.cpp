@@ -95,13 +95,13 @@ std::string BatchNorm::extra_repr() const {
                      fmt_bool(o.center_ && o.scale_), fmt_bool(o.track_running_stats_));
 }
 
-// ---- PerChannelNorm --------------------------------------------------------------------------
+// ---- PerChannelStdNorm -----------------------------------------------------------------------
 
-PerChannelNorm::PerChannelNorm(const PerChannelNormOptions& o) : Module("PerChannelNorm"), options_(o) {
-  JANUS_CHECK(o.eps_ >= 0.0, "PerChannelNorm: expected eps >= 0 (got {})", o.eps_);
+PerChannelStdNorm::PerChannelStdNorm(const PerChannelStdNormOptions& o) : Module("PerChannelStdNorm"), options_(o) {
+  JANUS_CHECK(o.eps_ >= 0.0, "PerChannelStdNorm: expected eps >= 0 (got {})", o.eps_);
 }
 
-Tensor PerChannelNorm::run(const Tensor& x, bool relu) {
+Tensor PerChannelStdNorm::run(const Tensor& x, bool relu) {
   JANUS_CHECK(x.defined() && x.dim() == 4, "{}: expected 4-D input (N, C, H, W) (got {})", describe(),
               x.defined() ? shape_str(x.shape()) : std::string("undefined"));
   NormOptions n = options_.unbiased_ ? NormOptions::seed_torch_per_channel() : NormOptions::seed_keras_per_channel();
@@ -109,7 +109,7 @@ Tensor PerChannelNorm::run(const Tensor& x, bool relu) {
   return run_norm(describe(), x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), n, is_training(), relu);
 }
 
-std::string PerChannelNorm::extra_repr() const {
+std::string PerChannelStdNorm::extra_repr() const {
   return fmt::format("eps={}, std={}", options_.eps_, options_.unbiased_ ? "unbiased" : "biased");
 }
 

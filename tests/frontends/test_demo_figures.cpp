@@ -119,6 +119,9 @@ TEST_CASE("a shared key draws one legend for the whole figure, each entry once",
   CHECK(count(script, "NaN with lines lw 1.5 dt 3 lc rgb '#7f7f7f' title 'chance level (1/10 classes)'") == 1);
   // The chance line is a constant in both accuracy panels only.
   CHECK(count(script, "0.1 with lines lw 1.5 dt 3 lc rgb '#7f7f7f' title 'chance level (1/10 classes)'") == 2);
+  // The accuracy panels leave room around the chance line, the loss panels do not.
+  CHECK(count(script, "set offsets 0, 0, graph 0.05, graph 0.05\n") == 2);
+  CHECK(count(script, "set offsets 0, 0, 0, 0\n") == 2);
   // Panels are placed by hand above the key's band, not by "layout".
   CHECK(count(script, "set origin ") == 5);
   CHECK_THAT(script, !Catch::Contains("set multiplot layout"));

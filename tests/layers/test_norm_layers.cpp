@@ -126,9 +126,9 @@ TEST_CASE("InstanceNorm2d GroupNorm LayerNorm layers match PyTorch", "[norm]") {
   CHECK(names(kln.named_parameters()) == std::vector<std::string>{"gamma", "beta"});
 }
 
-TEST_CASE("PerChannelNorm reproduces both seeds and is mode independent", "[norm]") {
-  nn::PerChannelNorm keras_seed;
-  nn::PerChannelNorm torch_seed(nn::PerChannelNormOptions().unbiased(true));
+TEST_CASE("PerChannelStdNorm reproduces both seeds and is mode independent", "[norm]") {
+  nn::PerChannelStdNorm keras_seed;
+  nn::PerChannelStdNorm torch_seed(nn::PerChannelStdNormOptions().unbiased(true));
   CHECK(keras_seed.num_parameters() == 0);
   check_golden(keras_seed, "seed_keras4", golden().tensor("seed4.x"));
   check_golden(torch_seed, "seed_torch2", golden().tensor("seed2.x"));

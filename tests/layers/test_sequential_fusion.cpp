@@ -36,7 +36,7 @@ namespace {
 std::shared_ptr<nn::Module> norm_layer(const std::string& kind, int64_t c) {
   if (kind == "bn") return std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(c));
   if (kind == "pcn") return std::make_shared<nn::InstanceNorm2d>(nn::InstanceNormOptions(c).affine(true));
-  if (kind == "seed") return std::make_shared<nn::PerChannelNorm>();
+  if (kind == "seed") return std::make_shared<nn::PerChannelStdNorm>();
   if (kind == "gn") return std::make_shared<nn::GroupNorm>(nn::GroupNormOptions(2, c));
   return std::make_shared<nn::LayerNorm>(nn::LayerNormOptions({c, 8, 8}));
 }

@@ -106,6 +106,18 @@ void GroupNormalization::set_weights(const NamedTensors& w) {
   take(w, "beta", gn.bias, describe());
 }
 
+// ---- PerChannelStdNormalization ----------------------------------------------------------
+
+Shape PerChannelStdNormalization::build(const Shape& in) {
+  JANUS_CHECK(in.size() == 3, "{}: expected an image input (height, width, channels) (got {})", describe(),
+              keras_shape(in));
+  module_ = std::make_shared<nn::PerChannelStdNorm>(nn::PerChannelStdNormOptions().eps(epsilon_).unbiased(unbiased_));
+  return finish_build(in, in);
+}
+
+// Inside, images are channels-first: the module's (H, W) statistics are the Lambda's axes [1, 2].
+Tensor PerChannelStdNormalization::call(const Tensor& x, const RunContext& ctx) { return run(*module_, x, ctx); }
+
 // ---- LayerNormalization ------------------------------------------------------------------
 
 Shape LayerNormalization::build(const Shape& in) {

@@ -277,6 +277,9 @@ std::string gnuplot_script(const PlotSpec& spec) {
     plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
     plots += xtics_clause(xs, p.log_x_);
     plots += xmarks_clause(p);
+    // A reference line at the data's edge (chance level under every curve) would lie on the
+    // border: such panels get 5 percent of room above and below.
+    plots += p.hlines.empty() ? "set offsets 0, 0, 0, 0\n" : "set offsets 0, 0, graph 0.05, graph 0.05\n";
     if (spec.shared_key_) {
       plots += "set bmargin\nunset key\n";
       plots += "{PANEL_PLACE_" + std::to_string(panel_index) + "}";  // filled in once the key's band is known

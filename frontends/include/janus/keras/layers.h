@@ -115,14 +115,45 @@ class GroupNormalization : public Layer {
   bool center_ = true, scale_ = true;
 };
 
-// Per-channel normalization (per sample and channel over H, W, eps inside the square
-// root, affine gamma/beta): Keras' GroupNormalization(groups=-1) under its own name.
-class PerChannelNormalization : public GroupNormalization {
+// Instance normalization: per sample and channel over (H, W), eps inside the square root
+// (default 1e-3, Keras'), affine gamma/beta -- Keras' GroupNormalization(groups=-1) under the
+// name of what it is. PyTorch's InstanceNorm2d(C, affine=True) is .epsilon(1e-5).
+class InstanceNormalization : public GroupNormalization {
  public:
-  PerChannelNormalization() : GroupNormalization(-1) {}
-  PerChannelNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  InstanceNormalization() : GroupNormalization(-1) {}
+  InstanceNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  InstanceNormalization& center(bool v) { center_ = v; return *this; }
+  InstanceNormalization& scale(bool v) { scale_ = v; return *this; }
+  std::string class_name() const override { return "InstanceNormalization"; }
+  std::string base_name() const override { return "instance_normalization"; }
+};
+
+// The old name of InstanceNormalization, deprecated; it keeps its old layer names
+// ("per_channel_normalization", ...) so that weights saved under them still load.
+class [[deprecated("renamed keras::layers::InstanceNormalization (docs/normalization.md)")]] PerChannelNormalization
+    : public InstanceNormalization {
+ public:
   std::string class_name() const override { return "PerChannelNormalization"; }
   std::string base_name() const override { return "per_channel_normalization"; }
+};
+
+// The seeds' per-channel normalization as the Keras seed's Lambda computes it, channels-last:
+// (x - mean) / (reduce_std + epsilon) per sample and channel over (H, W), epsilon 1e-7
+// ADDED TO THE STD, biased std (.unbiased(true): the PyTorch seed's x.std()); no weights.
+// The layers library's nn::PerChannelStdNorm inside.
+class PerChannelStdNormalization : public Layer {
+ public:
+  PerChannelStdNormalization() = default;
+  PerChannelStdNormalization& epsilon(double v) { epsilon_ = v; return *this; }
+  PerChannelStdNormalization& unbiased(bool v) { unbiased_ = v; return *this; }
+  std::string class_name() const override { return "PerChannelStdNormalization"; }
+  std::string base_name() const override { return "per_channel_std_normalization"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+
+ private:
+  double epsilon_ = 1e-7;
+  bool unbiased_ = false;
 };
 
 // LayerNormalization(axis=-1, epsilon=1e-3): per position over the channel (last) axis.

@@ -16,7 +16,7 @@ namespace janus::training {
 using ModuleTap = std::function<void(const std::string& name, nn::Module& module, const Tensor& input)>;
 using ModulePredicate = std::function<bool(const nn::Module& module)>;
 
-// Every normalization layer of janus (type names BatchNorm*, PerChannelNorm, InstanceNorm*,
+// Every normalization layer of janus (type names BatchNorm*, PerChannelStdNorm, InstanceNorm*,
 // GroupNorm, LayerNorm, Keras' *Normalization).
 bool is_norm_layer(const nn::Module& module);
 // A normalization layer with running statistics (running_mean/running_var or Keras'

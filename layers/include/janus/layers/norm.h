@@ -1,12 +1,13 @@
 // The normalization layers: presets of core's one "normalize" op (core/ops/norm.h).
-// BatchNorm1d/2d, PerChannelNorm (the seeds' layer), InstanceNorm2d, GroupNorm, LayerNorm.
+// BatchNorm1d/2d, PerChannelStdNorm (the seeds' layer), InstanceNorm2d, GroupNorm, LayerNorm.
+// docs/normalization.md sets the "per-channel" ones side by side (formulas, defaults, names).
 // Each has a profile: torch (PyTorch's defaults and names) or keras (eps 1e-3, momentum 0.99
 // as the weight of the OLD value, biased moving variance, center/scale, Keras names gamma,
 // beta, moving_mean, moving_variance; a non-trainable Keras BN uses its moving statistics).
 //
 //   auto bn = std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(16));          // PyTorch
 //   auto kb = std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(16).profile(nn::NormProfile::keras));
-//   auto pc = std::make_shared<nn::PerChannelNorm>(nn::PerChannelNormOptions().unbiased(true));
+//   auto pc = std::make_shared<nn::PerChannelStdNorm>(nn::PerChannelStdNormOptions().unbiased(true));
 #pragma once
 
 #include <janus/core/ops/norm.h>
@@ -84,26 +85,34 @@ class BatchNorm2d : public BatchNorm {
   explicit BatchNorm2d(const BatchNormOptions& options) : BatchNorm(options, "BatchNorm2d", 4, 4) {}
 };
 
-// The seeds' per-channel normalization: (x - mean) / (std + eps) per sample and channel over
-// (H, W); no parameters, no running statistics, the same in training and inference.
-struct PerChannelNormOptions {
-  PerChannelNormOptions& unbiased(bool v) { unbiased_ = v; return *this; }  // true: the PyTorch seed's x.std()
-  PerChannelNormOptions& eps(double v) { eps_ = v; return *this; }
+// The seeds' per-channel normalization, named for what it divides by: (x - mean) / (std + eps)
+// per sample and channel over (H, W), eps ADDED TO THE STD (outside the square root); no
+// parameters, no running statistics, the same in training and inference. Not InstanceNorm2d
+// (eps inside the root, optional affine): see docs/normalization.md.
+struct PerChannelStdNormOptions {
+  PerChannelStdNormOptions& unbiased(bool v) { unbiased_ = v; return *this; }  // true: the PyTorch seed's x.std()
+  PerChannelStdNormOptions& eps(double v) { eps_ = v; return *this; }
   bool unbiased_ = false;  // false: the Keras seed's tf.math.reduce_std
   double eps_ = 1e-7;
 };
 
-class PerChannelNorm : public Module, public FusesRelu {
+class PerChannelStdNorm : public Module, public FusesRelu {
  public:
-  explicit PerChannelNorm(const PerChannelNormOptions& options = {});
+  explicit PerChannelStdNorm(const PerChannelStdNormOptions& options = {});
   Tensor forward(const Tensor& x) override { return run(x, false); }
   Tensor forward_relu(const Tensor& x) override { return run(x, true); }
   std::string extra_repr() const override;
 
  private:
   Tensor run(const Tensor& x, bool relu);  // forward, clamped at 0 when relu
-  PerChannelNormOptions options_;
+  PerChannelStdNormOptions options_;
 };
+
+// The old names, deprecated (a rename, same function: old code compiles with a warning).
+using PerChannelNormOptions [[deprecated("renamed nn::PerChannelStdNormOptions (docs/normalization.md)")]] =
+    PerChannelStdNormOptions;
+using PerChannelNorm [[deprecated("renamed nn::PerChannelStdNorm, (x - mean) / (std + eps) (docs/normalization.md)")]] =
+    PerChannelStdNorm;
 
 struct InstanceNormOptions {
   explicit InstanceNormOptions(int64_t num_features) : num_features_(num_features) {}

@@ -11,11 +11,6 @@ find_package(nlohmann_json 3 REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 add_library(janus::blas ALIAS PkgConfig::OPENBLAS)
 
-# Debian's libstb.so already contains the stb_image implementation: link it and never
-# define STB_IMAGE_IMPLEMENTATION.
-pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
-add_library(janus::stb ALIAS PkgConfig::STB)
-
 if(JANUS_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

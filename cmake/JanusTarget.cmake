@@ -7,6 +7,14 @@ function(janus_apply_flags target)
   if(JANUS_NATIVE)
     target_compile_options(${target} PRIVATE -march=native)
   endif()
+  if(JANUS_FUZZ)
+    # Coverage for libFuzzer plus the sanitizers in every library the fuzz targets call;
+    # FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (the OSS-Fuzz convention) lets mutated
+    # training checkpoints past their checksum.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                           -fno-sanitize-recover=undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
   if(JANUS_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)

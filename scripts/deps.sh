@@ -2,8 +2,8 @@
 # Installs janus' Debian build dependencies when any is missing (root or sudo); does nothing
 # when all are present. Sourced by scripts/test.sh and scripts/demo.sh.
 set -euo pipefail
-JANUS_PACKAGES=(cmake g++ make pkg-config libopenblas-dev libstb-dev libfmt-dev catch2
-                nlohmann-json3-dev libcli11-dev zlib1g-dev gnuplot-nox)
+JANUS_PACKAGES=(cmake g++ make pkg-config libopenblas-dev libfmt-dev catch2
+                nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libjpeg-dev gnuplot-nox)
 missing=()
 for p in "${JANUS_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
 #include <janus/core/safetensors.h>
 
 #include <janus/core/error.h>
+#include <janus/core/file_io.h>
 
 #include <nlohmann/json.hpp>
 
@@ -14,12 +15,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <set>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace janus {
 
@@ -28,8 +26,12 @@ namespace {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-// The largest header we accept (the reference implementation's limit is 100 MB).
+// The largest header we accept (the reference implementation's limit is 100 MB), the
+// deepest JSON nesting (a valid header needs 3: {name: {"shape": [...]}}) and the most
+// dimensions of a shape (PyTorch's own tensors stop at 64 in practice too).
 constexpr uint64_t kMaxHeader = 100u * 1024u * 1024u;
+constexpr size_t kMaxDepth = 8;
+constexpr size_t kMaxRank = 64;
 
 enum class DType { f32, f64, f16, bf16, i64, i32 };
 
@@ -87,63 +89,216 @@ struct Entry {
   uint64_t begin, end;
 };
 
-// A non-negative integer that fits in int64 (JSON numbers may be negative or fractional).
-bool as_count(const json& v, uint64_t& out) {
-  if (v.is_number_unsigned()) {
-    out = v.get<uint64_t>();
-    return out <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+// One tensor's fields as the header gave them, before validation.
+struct RawEntry {
+  std::string name;
+  bool has_dtype = false, has_shape = false, has_offsets = false;
+  std::string dtype;
+  std::vector<uint64_t> shape, offsets;
+};
+
+// A SAX reader of the header: it builds the entries and the metadata directly, never a
+// JSON document, so its memory is a small multiple of the header's size whatever the
+// header holds; it refuses nesting beyond kMaxDepth, shapes beyond kMaxRank, duplicate
+// names, fields and metadata keys at the first offending token, and it never formats the
+// user's JSON back into a message (only names and counts).
+class HeaderReader : public nlohmann::json_sax<json> {
+ public:
+  std::vector<RawEntry> entries;
+  std::map<std::string, std::string> metadata;
+  std::string error;
+
+  bool null() override { return scalar("null"); }
+  bool boolean(bool) override { return scalar("a boolean"); }
+  bool number_integer(number_integer_t v) override {
+    return v < 0 ? scalar("a negative number") : count(static_cast<uint64_t>(v));
   }
-  if (v.is_number_integer()) {
-    const int64_t s = v.get<int64_t>();
-    if (s < 0) return false;
-    out = static_cast<uint64_t>(s);
+  bool number_unsigned(number_unsigned_t v) override { return count(v); }
+  bool number_float(number_float_t, const string_t&) override { return scalar("a fractional or huge number"); }
+  bool binary(binary_t&) override { return scalar("binary data"); }
+  bool string(string_t& s) override {
+    Frame* f = top();
+    if (f && f->kind == Kind::meta) {
+      metadata[f->key] = s;
+      return true;
+    }
+    if (f && f->kind == Kind::entry && f->key == "dtype") {
+      entries.back().dtype = s;
+      return true;
+    }
+    return scalar("a string");
+  }
+  bool start_object(std::size_t) override { return open(true); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    Frame* f = top();
+    f->key = k;
+    if (f->kind == Kind::top) {
+      if (k == "__metadata__") return !seen_metadata_ || fail("\"__metadata__\" appears twice");
+      if (k.empty()) return fail("a tensor has an empty name");
+      if (!names_.insert(k).second) return fail(fmt::format("tensor name '{}' appears twice", clip(k)));
+    } else if (f->kind == Kind::meta) {
+      if (metadata.count(k)) return fail(fmt::format("metadata key '{}' appears twice", clip(k)));
+    } else if (f->kind == Kind::entry) {
+      if (!f->fields.insert(k).second)
+        return fail(fmt::format("tensor '{}': field \"{}\" appears twice", clip(entries.back().name), clip(k)));
+    }
     return true;
   }
-  return false;
-}
-
-Entry parse_entry(const std::string& name, const json& v, uint64_t data_size, const std::string& what) {
-  auto fail = [&](const std::string& problem) {
-    JANUS_FAIL("safetensors '{}': tensor '{}': {}", what, name, problem);
-  };
-  if (name.empty()) fail("empty tensor name");
-  if (!v.is_object()) fail("expected an object {dtype, shape, data_offsets}");
-  auto dt = v.find("dtype");
-  auto sh = v.find("shape");
-  auto off = v.find("data_offsets");
-  if (dt == v.end() || !dt->is_string()) fail("missing or non-string \"dtype\"");
-  if (sh == v.end() || !sh->is_array()) fail("missing or non-array \"shape\"");
-  if (off == v.end() || !off->is_array() || off->size() != 2) fail("\"data_offsets\" must be an array [begin, end]");
-  Entry e;
-  e.name = name;
-  size_t elem = 0;
-  const std::string dts = dt->get<std::string>();
-  if (!parse_dtype(dts, e.dtype, elem))
-    fail(fmt::format("unsupported dtype \"{}\" (janus reads F32, F64, F16, BF16, I64, I32)", dts));
-  uint64_t numel = 1;
-  for (const auto& d : *sh) {
-    uint64_t n = 0;
-    if (!as_count(d, n)) fail(fmt::format("shape {} has an entry that is not a non-negative integer", sh->dump()));
-    if (n != 0 && numel > data_size / n) {
-      // More elements than the data could hold; report it as a size mismatch unless a zero follows.
-      numel = data_size + 1;
-    } else {
-      numel *= n;
-    }
-    e.shape.push_back(static_cast<int64_t>(n));
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+    return fail(fmt::format("the header is not valid JSON (at byte {}: {})", position, clip(e.what())));
   }
-  for (int64_t d : e.shape)
-    if (d == 0) numel = 0;
-  uint64_t b = 0, en = 0;
-  if (!as_count((*off)[0], b) || !as_count((*off)[1], en))
-    fail(fmt::format("data_offsets {} must be non-negative integers", off->dump()));
+
+ private:
+  enum class Kind { top, meta, entry, shape, offsets, skip };
+  struct Frame {
+    Kind kind;
+    std::string key;            // the current key of an object
+    std::set<std::string> fields;  // an entry's fields so far
+  };
+  std::vector<Frame> stack_;
+  std::set<std::string> names_;
+  bool seen_metadata_ = false;
+
+  Frame* top() { return stack_.empty() ? nullptr : &stack_.back(); }
+  bool fail(const std::string& message) {
+    if (error.empty()) error = message;
+    return false;
+  }
+  // A user string cut to a length fit for a message.
+  static std::string clip(const std::string& s) { return s.size() <= 200 ? s : s.substr(0, 200) + "..."; }
+  std::string where() {
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it)
+      if (it->kind == Kind::entry) return fmt::format("tensor '{}': ", clip(entries.back().name));
+    return "";
+  }
+  std::string field() const { return stack_.size() >= 2 ? stack_[stack_.size() - 2].key : ""; }
+
+  // A scalar that is not a count or an expected string.
+  bool scalar(const char* what) {
+    Frame* f = top();
+    if (!f) return fail(fmt::format("the header must be a JSON object (got {})", what));
+    switch (f->kind) {
+      case Kind::top:
+        if (f->key == "__metadata__") return fail(fmt::format("\"__metadata__\" must be an object of strings (got {})", what));
+        return fail(fmt::format("tensor '{}': expected an object {{dtype, shape, data_offsets}} (got {})",
+                                              clip(f->key), what));
+      case Kind::meta: return fail(fmt::format("metadata value for '{}' must be a string (got {})", clip(f->key), what));
+      case Kind::entry:
+        if (f->key == "dtype") return fail(where() + fmt::format("\"dtype\" must be a string (got {})", what));
+        if (f->key == "shape") return fail(where() + fmt::format("\"shape\" must be an array (got {})", what));
+        if (f->key == "data_offsets")
+          return fail(where() + fmt::format("\"data_offsets\" must be an array [begin, end] (got {})", what));
+        return true;  // another field: ignored, as the reference implementation does
+      case Kind::shape:
+        return fail(where() + fmt::format("shape entry {} is not a non-negative integer (got {})",
+                                          entries.back().shape.size(), what));
+      case Kind::offsets:
+        return fail(where() + fmt::format("data_offsets entry {} is not a non-negative integer (got {})",
+                                          entries.back().offsets.size(), what));
+      case Kind::skip: return true;
+    }
+    return true;
+  }
+  // A non-negative integer that fits in int64.
+  bool count(uint64_t v) {
+    Frame* f = top();
+    if (f && (f->kind == Kind::shape || f->kind == Kind::offsets) &&
+        v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return scalar("a number beyond int64");
+    if (f && f->kind == Kind::shape) {
+      if (entries.back().shape.size() == kMaxRank)
+        return fail(where() + fmt::format("shape has more than {} dimensions", kMaxRank));
+      entries.back().shape.push_back(v);
+      return true;
+    }
+    if (f && f->kind == Kind::offsets) {
+      if (entries.back().offsets.size() == 2) return fail(where() + "\"data_offsets\" must be an array [begin, end]");
+      entries.back().offsets.push_back(v);
+      return true;
+    }
+    return scalar("a number");
+  }
+  bool open(bool object) {
+    if (stack_.size() >= kMaxDepth) return fail(fmt::format("the header nests deeper than {} levels", kMaxDepth));
+    Frame* f = top();
+    const char* what = object ? "an object" : "an array";
+    Kind kind = Kind::skip;
+    if (!f) {
+      if (!object) return fail("the header must be a JSON object (got an array)");
+      kind = Kind::top;
+    } else if (f->kind == Kind::top) {
+      if (!object) return scalar(what);
+      if (f->key == "__metadata__") {
+        seen_metadata_ = true;
+        kind = Kind::meta;
+      } else {
+        entries.emplace_back();
+        entries.back().name = f->key;
+        kind = Kind::entry;
+      }
+    } else if (f->kind == Kind::meta || f->kind == Kind::shape || f->kind == Kind::offsets) {
+      return scalar(what);
+    } else if (f->kind == Kind::entry) {
+      RawEntry& e = entries.back();
+      if (f->key == "dtype") return scalar(what);
+      if (f->key == "shape") {
+        if (object) return scalar(what);
+        e.has_shape = true;
+        kind = Kind::shape;
+      } else if (f->key == "data_offsets") {
+        if (object) return scalar(what);
+        e.has_offsets = true;
+        kind = Kind::offsets;
+      }
+    }
+    stack_.push_back(Frame{kind, "", {}});
+    return true;
+  }
+  bool close() {
+    if (stack_.back().kind == Kind::entry) entries.back().has_dtype = stack_.back().fields.count("dtype") != 0;
+    stack_.pop_back();
+    return true;
+  }
+};
+
+Entry check_entry(const RawEntry& raw, uint64_t data_size, const std::string& what) {
+  auto fail = [&](const std::string& problem) {
+    JANUS_FAIL("safetensors '{}': tensor '{}': {}", what, raw.name, problem);
+  };
+  if (!raw.has_dtype) fail("missing \"dtype\"");
+  if (!raw.has_shape) fail("missing \"shape\"");
+  if (!raw.has_offsets || raw.offsets.size() != 2) fail("\"data_offsets\" must be an array [begin, end]");
+  Entry e;
+  e.name = raw.name;
+  size_t elem = 0;
+  if (!parse_dtype(raw.dtype, e.dtype, elem))
+    fail(fmt::format("unsupported dtype \"{}\" (janus reads F32, F64, F16, BF16, I64, I32)",
+                     raw.dtype.size() <= 20 ? raw.dtype : raw.dtype.substr(0, 20) + "..."));
+  // The product of the non-zero sizes must fit int64 even when a zero makes the count 0,
+  // so that every later numel_of / stride computation on this shape is defined.
+  uint64_t product = 1;
+  bool zero = false;
+  for (uint64_t n : raw.shape) {
+    e.shape.push_back(static_cast<int64_t>(n));
+    if (n == 0) {
+      zero = true;
+    } else if (__builtin_mul_overflow(product, n, &product) ||
+               product > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      fail(fmt::format("shape {} has more elements than int64 can count", shape_str(e.shape)));
+    }
+  }
+  const uint64_t numel = zero ? 0 : product;
+  const uint64_t b = raw.offsets[0], en = raw.offsets[1];
   if (b > en) fail(fmt::format("data_offsets [{}, {}] end before they begin", b, en));
   if (en > data_size)
     fail(fmt::format("data_offsets [{}, {}] run past the end of the data ({} bytes)", b, en, data_size));
   if (numel > data_size || numel * elem != en - b)
-    fail(fmt::format("shape {} of {} needs {} bytes but data_offsets [{}, {}] span {} bytes", shape_str(e.shape), dts,
-                     numel > data_size ? std::string("more than the file's") : std::to_string(numel * elem), b, en,
-                     en - b));
+    fail(fmt::format("shape {} of {} needs {} bytes but data_offsets [{}, {}] span {} bytes", shape_str(e.shape),
+                     raw.dtype, numel > data_size ? std::string("more than the file's") : std::to_string(numel * elem),
+                     b, en, en - b));
   e.numel = static_cast<int64_t>(numel);
   e.begin = b;
   e.end = en;
@@ -161,28 +316,18 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& w
               bytes.size());
   JANUS_CHECK(n <= kMaxHeader, "safetensors '{}': header length {} exceeds the {} byte limit", what, n, kMaxHeader);
   JANUS_CHECK(n >= 2, "safetensors '{}': header length {} is too small for a JSON object", what, n);
-  const json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), nullptr,
-                                  /*allow_exceptions=*/false);
-  JANUS_CHECK(!header.is_discarded(), "safetensors '{}': the header is not valid JSON", what);
-  JANUS_CHECK(header.is_object(), "safetensors '{}': the header must be a JSON object (got {})", what,
-              header.type_name());
+  HeaderReader reader;
+  const bool ok = json::sax_parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), &reader);
+  JANUS_CHECK(ok && reader.error.empty(), "safetensors '{}': {}", what,
+              reader.error.empty() ? std::string("the header is not valid JSON") : reader.error);
   const uint64_t data_size = rest - n;
   const char* data = bytes.data() + 8 + n;
 
   SafetensorsFile file;
+  file.metadata = std::move(reader.metadata);
   std::vector<Entry> entries;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      JANUS_CHECK(it.value().is_object(), "safetensors '{}': \"__metadata__\" must be an object of strings", what);
-      for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        JANUS_CHECK(m.value().is_string(), "safetensors '{}': metadata value for '{}' must be a string", what,
-                    m.key());
-        file.metadata[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    entries.push_back(parse_entry(it.key(), it.value(), data_size, what));
-  }
+  entries.reserve(reader.entries.size());
+  for (const RawEntry& raw : reader.entries) entries.push_back(check_entry(raw, data_size, what));
   // The data must be covered exactly: spans in order, no overlap, no hole, nothing after.
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
@@ -239,45 +384,11 @@ std::string serialize_safetensors(const NamedTensors& tensors, const std::map<st
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  const std::string bytes = serialize_safetensors(tensors, metadata);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  JANUS_CHECK(fd >= 0, "save_safetensors: cannot create '{}': {}", tmp, std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      JANUS_FAIL("save_safetensors: writing '{}' failed: {}", tmp, err);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    JANUS_FAIL("save_safetensors: flushing '{}' failed: {}", tmp, err);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    JANUS_FAIL("save_safetensors: renaming '{}' to '{}' failed: {}", tmp, path, err);
-  }
+  write_file_atomic(path, serialize_safetensors(tensors, metadata), "save_safetensors");
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  JANUS_CHECK(in.good(), "safetensors: cannot open '{}': {}", path, std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  JANUS_CHECK(size >= 0, "safetensors: cannot determine the size of '{}'", path);
-  in.seekg(0, std::ios::beg);
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.read(bytes.data(), size);
-  JANUS_CHECK(in.gcount() == size, "safetensors: reading '{}' failed after {} of {} bytes", path, in.gcount(), size);
-  return parse_safetensors(bytes, path);
+  return parse_safetensors(read_regular_file(path, "safetensors"), path);
 }
 
 NamedTensors load_safetensors(const std::string& path) { return read_safetensors(path).tensors; }

@@ -7,9 +7,18 @@
 namespace janus {
 
 int64_t numel_of(const Shape& shape) {
+  // Overflow-checked: a shape read from a file may claim sizes whose product exceeds int64
+  // (the product of the non-zero sizes must fit even when a zero makes the count 0).
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return n;
+  bool zero = false;
+  for (int64_t s : shape) {
+    if (s == 0) {
+      zero = true;
+    } else if (__builtin_mul_overflow(n, s, &n)) {
+      JANUS_FAIL("shape {} has more elements than int64 can count", shape_str(shape));
+    }
+  }
+  return zero ? 0 : n;
 }
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {

@@ -34,20 +34,34 @@ Dataset parse_cifar10(const std::vector<uint8_t>& bytes, const std::string& path
 }
 
 std::vector<std::string> read_cifar10_meta(const std::string& path) {
-  std::vector<uint8_t> bytes = detail::read_file(path, "cifar10");
+  // batches.meta.txt is 10 short lines of text; anything else is not that file.
+  constexpr uint64_t kMaxMetaBytes = 64 * 1024;
+  constexpr size_t kMaxNameBytes = 256;
+  std::vector<uint8_t> bytes = detail::read_file(path, "cifar10", kMaxMetaBytes);
   std::vector<std::string> names;
   std::string line;
-  for (uint8_t b : bytes) {
+  size_t line_no = 1;
+  auto finish_line = [&]() {
+    if (!line.empty()) {
+      JANUS_CHECK(line.size() <= kMaxNameBytes, "cifar10: '{}' line {} is {} bytes long, expected a class name "
+                  "(at most {} bytes)", path, line_no, line.size(), kMaxNameBytes);
+      names.push_back(line);
+    }
+    line.clear();
+    ++line_no;
+  };
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const uint8_t b = bytes[i];
     if (b == '\n') {
-      if (!line.empty()) names.push_back(line);
-      line.clear();
+      finish_line();
     } else if (b != '\r') {
+      JANUS_CHECK(b >= 0x20 && b != 0x7f, "cifar10: '{}' is not a text file of class names: byte {} (line {}) is "
+                  "the control character 0x{:02x}", path, i, line_no, b);
       line.push_back(static_cast<char>(b));
     }
   }
-  if (!line.empty()) names.push_back(line);
-  JANUS_CHECK(names.size() >= 10, "cifar10: '{}' names {} classes, expected 10 (one per line)",
-              path, names.size());
+  finish_line();
+  JANUS_CHECK(names.size() == 10, "cifar10: '{}' names {} classes, expected 10 (one per line)", path, names.size());
   return names;
 }
 
@@ -76,11 +90,11 @@ Dataset load_cifar10_dir(const std::string& dir, Split split) {
     files.push_back(fs::exists(full, ec) || !fs::exists(part, ec) ? full : part);
   }
   for (const std::string& f : files) {
-    JANUS_CHECK(fs::exists(f, ec), "cifar10: batch file '{}' does not exist -- hint: run "
+    JANUS_CHECK(fs::exists(fs::symlink_status(f, ec)), "cifar10: batch file '{}' does not exist -- hint: run "
                 "scripts/get_data.sh", f);
   }
   const std::string meta = (fs::path(dir) / "batches.meta.txt").string();
-  return load_cifar10(files, fs::exists(meta, ec) ? meta : "");
+  return load_cifar10(files, fs::exists(fs::symlink_status(meta, ec)) ? meta : "");
 }
 
 }  // namespace janus::datasets

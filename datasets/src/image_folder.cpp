@@ -1,15 +1,14 @@
-// Image-folder loader over stb_image (Debian's libstb provides the implementation, so
-// STB_IMAGE_IMPLEMENTATION is never defined here). Decodes from memory so a failure names
-// the file together with stb's reason.
+// Image-folder loader. decode_image sniffs the format from the first bytes, requires it to
+// match the file name's extension, and hands the bytes to that format's decoder only
+// (image_decode.h: libpng, libjpeg-turbo, janus' BMP reader) -- never to a decoder of every
+// format at once, so a file can reach only the code of the format it claims to be.
 #include <janus/datasets/image_folder.h>
 
 #include "file_io.h"
-
-#include <stb_image.h>
+#include "image_decode.h"
 
 #include <algorithm>
 #include <cctype>
-#include <climits>
 #include <cmath>
 #include <filesystem>
 
@@ -19,13 +18,80 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_image_file(const fs::path& p) {
+enum class Format { png, jpeg, bmp, unsupported, other };
+
+std::string lower_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif" ||
-         ext == ".tga" || ext == ".ppm" || ext == ".pgm";
+  return ext;
 }
+
+// What the file name says. Image formats janus does not decode are named so that an error
+// can say so instead of skipping such files silently.
+Format format_of_name(const fs::path& p) {
+  const std::string ext = lower_extension(p);
+  if (ext == ".png") return Format::png;
+  if (ext == ".jpg" || ext == ".jpeg") return Format::jpeg;
+  if (ext == ".bmp") return Format::bmp;
+  for (const char* e : {".gif", ".tga", ".ppm", ".pgm", ".pnm", ".pbm", ".hdr", ".psd", ".pic", ".webp", ".tif",
+                        ".tiff"})
+    if (ext == e) return Format::unsupported;
+  return Format::other;
+}
+
+bool is_image_file(const fs::path& p) { return format_of_name(p) != Format::other; }
+
+// What the first bytes say.
+Format format_of_bytes(const std::vector<uint8_t>& b) {
+  static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() >= 8 && std::equal(png_sig, png_sig + 8, b.begin())) return Format::png;
+  if (b.size() >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return Format::jpeg;
+  if (b.size() >= 2 && b[0] == 'B' && b[1] == 'M') return Format::bmp;
+  return Format::other;
+}
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::png: return "PNG";
+    case Format::jpeg: return "JPEG";
+    case Format::bmp: return "BMP";
+    default: return "unknown";
+  }
+}
+
+std::string first_bytes(const std::vector<uint8_t>& b) {
+  std::string s;
+  for (size_t i = 0; i < std::min<size_t>(8, b.size()); ++i) s += fmt::format("{}{:02x}", i ? " " : "", b[i]);
+  return s;
+}
+
+// Grey, grey+alpha, RGB or RGBA (H, W, C) to RGB: grey is replicated, alpha dropped.
+DecodedImage to_rgb(DecodedImage img) {
+  if (img.channels == 3) return img;
+  const int64_t n = img.height * img.width, c = img.channels;
+  std::vector<uint8_t> rgb(static_cast<size_t>(n * 3));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < 3; ++k) rgb[static_cast<size_t>(i * 3 + k)] = img.pixels[static_cast<size_t>(i * c + (c >= 3 ? k : 0))];
+  img.pixels = std::move(rgb);
+  img.channels = 3;
+  return img;
+}
+
+}  // namespace
+
+namespace detail {
+
+void check_image_size(int64_t width, int64_t height, const std::string& path, const char* format) {
+  JANUS_CHECK(width > 0 && height > 0, "image_folder: {} '{}' has an invalid size {}x{}", format, path, width, height);
+  JANUS_CHECK(width <= kMaxImagePixels && height <= kMaxImagePixels && width * height <= kMaxImagePixels,
+              "image_folder: {} '{}' is {}x{} pixels, more than the {} pixel limit (kMaxImagePixels)", format, path,
+              width, height, kMaxImagePixels);
+}
+
+}  // namespace detail
+
+namespace {
 
 std::vector<fs::path> sorted_entries(const fs::path& dir, bool want_dirs) {
   std::vector<fs::path> out;
@@ -43,33 +109,24 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool want_dirs) {
 
 }  // namespace
 
-DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
-                          int want_channels) {
+DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& path, int want_channels) {
+  JANUS_CHECK(want_channels == 0 || want_channels == 3, "decode_image: want_channels must be 0 or 3 (got {})",
+              want_channels);
   JANUS_CHECK(!bytes.empty(), "image_folder: '{}' is empty (0 bytes)", path);
-  JANUS_CHECK(bytes.size() <= static_cast<size_t>(INT_MAX), "image_folder: '{}' is too large",
-              path);
-  int w = 0, h = 0, c = 0;
-  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c)) {
-    const char* why = stbi_failure_reason();
-    JANUS_FAIL("image_folder: cannot decode '{}': {}", path, why ? why : "unknown format");
+  const Format named = format_of_name(path), found = format_of_bytes(bytes);
+  JANUS_CHECK(named != Format::unsupported, "image_folder: '{}': janus decodes PNG, JPEG and BMP images only (convert "
+              "this file, e.g. with ImageMagick's convert)", path);
+  if (found == Format::other) {
+    JANUS_FAIL("image_folder: '{}' is not a {} file: its first bytes {} are no PNG, JPEG or BMP signature", path,
+               named == Format::other ? "PNG, JPEG or BMP" : format_name(named), first_bytes(bytes));
   }
-  // Guard against absurd headers before stb allocates (a corrupt file can claim 60000^2).
-  JANUS_CHECK(w > 0 && h > 0 && static_cast<int64_t>(w) * h <= (int64_t{1} << 26),
-              "image_folder: '{}' claims an unreasonable size {}x{}", path, w, h);
-  stbi_uc* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c,
-                                        want_channels);
-  if (data == nullptr) {
-    const char* why = stbi_failure_reason();
-    JANUS_FAIL("image_folder: cannot decode '{}': {} (corrupt or unsupported image)", path,
-               why ? why : "unknown error");
-  }
-  DecodedImage img;
-  img.height = h;
-  img.width = w;
-  img.channels = want_channels ? want_channels : c;
-  img.pixels.assign(data, data + static_cast<size_t>(img.height * img.width * img.channels));
-  stbi_image_free(data);
-  return img;
+  JANUS_CHECK(named == Format::other || named == found,
+              "image_folder: '{}' is named as a {} file but its first bytes are a {} signature (rename it)", path,
+              format_name(named), format_name(found));
+  DecodedImage img = found == Format::png    ? detail::decode_png(bytes, path)
+                     : found == Format::jpeg ? detail::decode_jpeg(bytes, path)
+                                             : detail::decode_bmp(bytes, path);
+  return want_channels == 3 ? to_rgb(std::move(img)) : img;
 }
 
 DecodedImage resize_bilinear(const DecodedImage& image, int64_t height, int64_t width) {
@@ -121,11 +178,11 @@ Dataset load_image_folder(const std::string& root, const ImageFolderOptions& opt
   for (size_t k = 0; k < class_dirs.size(); ++k) {
     names.push_back(class_dirs[k].filename().string());
     const std::vector<fs::path> files = sorted_entries(class_dirs[k], false);
-    JANUS_CHECK(!files.empty(), "image_folder: class folder '{}' contains no images "
-                "(.png, .jpg, .jpeg, .bmp, .gif, .tga, .ppm, .pgm)", class_dirs[k].string());
+    JANUS_CHECK(!files.empty(), "image_folder: class folder '{}' contains no images (.png, .jpg, .jpeg, .bmp)",
+                class_dirs[k].string());
     for (const fs::path& f : files) {
       const std::string path = f.string();
-      DecodedImage img = decode_image(detail::read_file(path, "image_folder"), path,
+      DecodedImage img = decode_image(detail::read_file(path, "image_folder", kMaxImageFileBytes), path,
                                       options.keeps_channels() ? 0 : 3);
       if (C == 0) {
         C = img.channels;

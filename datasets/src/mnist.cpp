@@ -4,6 +4,7 @@
 
 #include "file_io.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace janus::datasets {
@@ -27,47 +28,67 @@ std::string pick_existing(const std::string& dir, const std::string& stem) {
 
 }  // namespace
 
-IdxArray parse_idx(const std::vector<uint8_t>& bytes, int expected_rank, const std::string& path) {
-  JANUS_CHECK(expected_rank >= 1 && expected_rank <= 255, "idx: bad expected rank {}",
-              expected_rank);
+namespace {
+
+// The header's dims and the payload byte count they need, checked without the payload:
+// magic, no zero dimension, a product under kMaxIdxPayloadBytes (so it never overflows).
+struct IdxHeader {
+  std::vector<int64_t> dims;
+  uint64_t payload = 0;
+  size_t bytes = 0;  // header size
+};
+
+IdxHeader read_idx_header(const std::vector<uint8_t>& bytes, int expected_rank, const std::string& path) {
+  JANUS_CHECK(expected_rank >= 1 && expected_rank <= 255, "idx: bad expected rank {}", expected_rank);
   const uint32_t want_magic = 0x00000800u | static_cast<uint32_t>(expected_rank);
-  JANUS_CHECK(bytes.size() >= 4, "idx: '{}' is too short for an IDX header ({} bytes)", path,
-              bytes.size());
+  JANUS_CHECK(bytes.size() >= 4, "idx: '{}' is too short for an IDX header ({} bytes)", path, bytes.size());
   const uint32_t magic = read_be32(bytes.data());
-  JANUS_CHECK(magic == want_magic,
-              "idx: '{}' has magic 0x{:08x}, expected 0x{:08x} (uint8, {}-D)", path, magic,
+  JANUS_CHECK(magic == want_magic, "idx: '{}' has magic 0x{:08x}, expected 0x{:08x} (uint8, {}-D)", path, magic,
               want_magic, expected_rank);
-  const size_t header = 4 + 4 * static_cast<size_t>(expected_rank);
-  JANUS_CHECK(bytes.size() >= header, "idx: '{}' is truncated inside its header ({} of {} bytes)",
-              path, bytes.size(), header);
-  IdxArray out;
-  // The product of the dims is compared against the payload as it grows, so a huge header
-  // value can never overflow.
-  const uint64_t payload = bytes.size() - header;
+  IdxHeader h;
+  h.bytes = 4 + 4 * static_cast<size_t>(expected_rank);
+  JANUS_CHECK(bytes.size() >= h.bytes, "idx: '{}' is truncated inside its header ({} of {} bytes)", path,
+              bytes.size(), h.bytes);
   uint64_t count = 1;
   for (int d = 0; d < expected_rank; ++d) {
     const uint32_t dim = read_be32(bytes.data() + 4 + 4 * d);
-    out.dims.push_back(dim);
-    if (dim == 0) {
-      count = 0;
-    } else if (count != 0) {
-      JANUS_CHECK(count <= payload / dim + 1,
-                  "idx: '{}' header dims {} need more bytes than the file has ({} after the header)",
-                  path, fmt::join(out.dims, " x "), payload);
-      count *= dim;
-    }
+    h.dims.push_back(dim);
+    JANUS_CHECK(dim != 0, "idx: '{}' header dims {}: dimension {} is 0 (expected at least 1)", path,
+                fmt::join(h.dims, " x "), d);
+    // count <= kMaxIdxPayloadBytes < 2^31 and dim < 2^32, so the product fits uint64.
+    count *= dim;
+    JANUS_CHECK(count <= kMaxIdxPayloadBytes, "idx: '{}' header dims {}{} need more than the {} byte limit", path,
+                fmt::join(h.dims, " x "), d + 1 < expected_rank ? " x ..." : "", kMaxIdxPayloadBytes);
   }
-  JANUS_CHECK(count == payload,
+  h.payload = count;
+  return h;
+}
+
+}  // namespace
+
+IdxArray parse_idx(const std::vector<uint8_t>& bytes, int expected_rank, const std::string& path) {
+  const IdxHeader h = read_idx_header(bytes, expected_rank, path);
+  const uint64_t payload = bytes.size() - h.bytes;
+  JANUS_CHECK(h.payload == payload,
               "idx: '{}' size does not match its header: dims {} need {} bytes after the header, "
               "file has {} ({})",
-              path, fmt::join(out.dims, " x "), count, payload,
-              count > payload ? "truncated" : "padded");
-  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+              path, fmt::join(h.dims, " x "), h.payload, payload, h.payload > payload ? "truncated" : "padded");
+  IdxArray out;
+  out.dims = h.dims;
+  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(h.bytes), bytes.end());
   return out;
 }
 
 IdxArray read_idx(const std::string& path, int expected_rank) {
-  return parse_idx(detail::read_maybe_gzip(path, "idx"), expected_rank, path);
+  // A gzipped file inflates only as far as its header says it holds (plus one byte, so
+  // that a padded stream is reported as padded by parse_idx).
+  auto bound = [&](const std::vector<uint8_t>& out) -> uint64_t {
+    const size_t header = 4 + 4 * static_cast<size_t>(std::clamp(expected_rank, 1, 255));
+    if (out.size() < header) return header + kMaxIdxPayloadBytes;
+    const IdxHeader h = read_idx_header(out, expected_rank, path);
+    return h.bytes + h.payload + 1;
+  };
+  return parse_idx(detail::read_maybe_gzip(path, "idx", bound), expected_rank, path);
 }
 
 Dataset load_mnist_files(const std::string& images_path, const std::string& labels_path) {

@@ -46,7 +46,13 @@ CifarData load_cifar_data(const DataSpec& spec) {
     training::require_dir(spec.data, "--data");
     namespace fs = std::filesystem;
     std::vector<std::string> train_files = spec.train_files, test_files = spec.test_files;
-    const bool has_test = fs::exists(training::join_path(spec.data, "test_batch.bin"));
+    // symlink_status with an error code: a dangling link or a symlink loop counts as present
+    // and the reader then names the file and the reason (never a filesystem_error escaping).
+    auto present = [](const std::string& p) {
+      std::error_code ec;
+      return fs::exists(fs::symlink_status(p, ec));
+    };
+    const bool has_test = present(training::join_path(spec.data, "test_batch.bin"));
     if (train_files.empty()) {
       for (int i = 1; i <= (has_test ? 5 : 4); ++i) train_files.push_back(fmt::format("data_batch_{}.bin", i));
     }
@@ -54,11 +60,11 @@ CifarData load_cifar_data(const DataSpec& spec) {
     for (auto* list : {&train_files, &test_files})
       for (auto& f : *list) {
         if (!fs::path(f).is_absolute()) f = training::join_path(spec.data, f);
-        JANUS_CHECK(fs::exists(f), "--data {}: missing CIFAR-10 file {} (expected the binary version, e.g. "
+        JANUS_CHECK(present(f), "--data {}: missing CIFAR-10 file {} (expected the binary version, e.g. "
                     "data_batch_1.bin; see scripts/get_data.sh)", spec.data, f);
       }
     const std::string meta = training::join_path(spec.data, "batches.meta.txt");
-    const std::string meta_path = fs::exists(meta) ? meta : "";
+    const std::string meta_path = present(meta) ? meta : "";
     train_raw = take_first(ds::load_cifar10(train_files, meta_path), spec.train_size);
     test_raw = take_first(ds::load_cifar10(test_files, meta_path), spec.test_size);
     what = fmt::format("CIFAR-10 from {} (train: {}; test: {})", spec.data, describe_files(train_files),

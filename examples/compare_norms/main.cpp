@@ -11,6 +11,7 @@
 #include "common/cli.h"
 #include "common/data_flags.h"
 #include "common/peak_lr.h"
+#include "common/stale_outputs.h"
 #include "common/train_loop.h"
 
 #include <janus/core/error.h>
@@ -271,6 +272,7 @@ int run_main(const Options& o, const DataSpec& spec) {
   JANUS_CHECK(o.seeds >= 1, "--seeds: expected >= 1 (got {})", o.seeds);
   JANUS_CHECK(o.telemetry_every >= 1, "--telemetry-every: expected >= 1 (got {})", o.telemetry_every);
   training::ensure_output_dir(o.out, "--out");
+  remove_stale_outputs(o.out, R"([A-Za-z0-9_.-]+\.(csv|gp))");
   const CifarData data = load_cifar_data(spec);
   fmt::print("data: {}\nrecipe: SGD lr {} momentum {} wd {}, batch {}, {} epoch(s) warm-up then per-step cosine, "
              "crop pad 4 + flip; {} thread(s)\n",

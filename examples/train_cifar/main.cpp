@@ -30,6 +30,7 @@
 #include "common/keras_bench_cnn.h"
 #include "common/keras_loader_dataset.h"
 #include "common/peak_lr.h"
+#include "common/stale_outputs.h"
 #include "common/train_loop.h"
 
 #include <janus/core/error.h>
@@ -94,7 +95,7 @@ double run_torch(const Options& o, const CifarData& data) {
   if (!o.resume.empty()) {
     // Throws before restoring anything when a setting differs from the checkpoint's.
     start = static_cast<int>(nn::load_training_checkpoint(o.resume, *net, opt, &sched, settings));
-    JANUS_CHECK(start < o.epochs, "--resume: '{}' finished {} epoch(s), none left of --epochs {}", o.resume, start,
+    JANUS_CHECK(start <= o.epochs, "--resume: '{}' finished {} epoch(s), more than --epochs {}", o.resume, start,
                 o.epochs);
     JANUS_CHECK(sched.last_step() == start * spe && opt.steps() == start * spe,
                 "--resume: '{}' after epoch {} of {} steps: expected scheduler and optimizer at step {} (got {} and {})",
@@ -111,6 +112,10 @@ double run_torch(const Options& o, const CifarData& data) {
                history, csv.num_rows(), start);
   int64_t step = start * spe;
   double acc = 0;
+  if (start == o.epochs) {  // the run was stopped after its last checkpoint, before model.safetensors
+    fmt::print("all {} epoch(s) were finished before the resume: writing the final model\n", o.epochs);
+    acc = evaluate(*net, *test_loader).acc;
+  }
   for (int ep = start; ep < o.epochs; ++ep) {
     fmt::print("Epoch {}/{}\n", ep + 1, o.epochs);
     training::ProgressBar bar(spe);
@@ -184,6 +189,7 @@ int run_main(const Options& o, const DataSpec& spec) {
   JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
   JANUS_CHECK(o.lr > 0, "--lr: expected > 0 (got {})", o.lr);
   training::ensure_output_dir(o.out, "--out");
+  remove_stale_outputs(o.out, R"(training_epoch[0-9]+\.safetensors|model\.safetensors|history\.csv)");
   const CifarData data = load_cifar_data(spec);
   fmt::print("data: {}\nfrontend: {}, norm: {}, batch {}, lr {}, seed {}, {} thread(s)\n", data.description,
              o.frontend, norm_description(o.norm), o.batch, o.lr, o.seed, num_threads());

@@ -144,14 +144,14 @@ TEST_CASE("safetensors rejects each kind of damage naming the file", "[safetenso
                 "not a non-negative integer");
   check_rejects(image(R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", kGoodData.substr(0, 8)),
                 "not a non-negative integer");
-  check_rejects(image(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})",
+  check_rejects(image(R"({"a":{"dtype":"F32","shape":[65536,65536,16],"data_offsets":[0,8]}})",
                       kGoodData.substr(0, 8)),
                 "needs more than the file's bytes");
   check_rejects(image(R"({"a":{"dtype":"F32","shape":[2]}})", kGoodData.substr(0, 8)), "data_offsets");
   check_rejects(image(R"({"a":5})", ""), "expected an object");
   check_rejects(image(R"({"__metadata__":{"k":1}})", ""), "metadata value for 'k' must be a string");
   CHECK_THROWS_WITH(read_safetensors("/nonexistent/dir/x.safetensors"),
-                    Catch::Contains("cannot open '/nonexistent/dir/x.safetensors'"));
+                    Catch::Contains("'/nonexistent/dir/x.safetensors' does not exist"));
   CHECK_THROWS_WITH(save_safetensors("/nonexistent/dir/x.safetensors", {{"a", ones({1})}}),
                     Catch::Contains("cannot create"));
   CHECK_THROWS_WITH(serialize_safetensors({{"a", ones({1})}, {"a", ones({1})}}), Catch::Contains("appears twice"));

@@ -92,10 +92,18 @@ Tensor StateDictReader::get(const std::string& key, const Shape& shape) {
   return t;
 }
 
-double StateDictReader::get_double(const std::string& key) { return decode_double(get(key, {3})); }
+// encode_double stores finite values only, so inf or NaN here is a damaged or forged dict.
+double StateDictReader::get_double(const std::string& key) {
+  const double v = decode_double(get(key, {3}));
+  JANUS_CHECK(std::isfinite(v), "{}: key '{}': expected a finite value (got {})", what_, key, v);
+  return v;
+}
 
 std::vector<double> StateDictReader::get_doubles(const std::string& key, int64_t n) {
-  return decode_doubles(get(key, {n, 3}));
+  std::vector<double> v = decode_doubles(get(key, {n, 3}));
+  for (size_t i = 0; i < v.size(); ++i)
+    JANUS_CHECK(std::isfinite(v[i]), "{}: key '{}': expected finite values (got {} at {})", what_, key, v[i], i);
+  return v;
 }
 
 int64_t StateDictReader::get_int(const std::string& key, int64_t lo, int64_t hi) {

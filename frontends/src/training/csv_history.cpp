@@ -2,6 +2,8 @@
 // once on reopen(), with the rows kept from the file).
 #include <janus/training/csv_history.h>
 
+#include <janus/core/file_io.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -23,22 +25,7 @@ std::string format_number(double v) {
 Cell::Cell(double v) : text(format_number(v)) {}
 
 void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  JANUS_CHECK(f != nullptr, "cannot write {}: {} (is the directory missing or read-only?)", path,
-              std::strerror(errno));
-  const size_t written = std::fwrite(content.data(), 1, content.size(), f);
-  const bool flushed = std::fflush(f) == 0;
-  std::fclose(f);
-  if (written != content.size() || !flushed) {
-    std::remove(tmp.c_str());
-    JANUS_FAIL("cannot write {}: short write ({} of {} bytes; disk full?)", path, written, content.size());
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    JANUS_FAIL("cannot replace {}: {}", path, std::strerror(err));
-  }
+  janus::write_file_atomic(path, content, "CsvHistory");
 }
 
 static void check_cell(const std::string& cell, const std::string& path) {

@@ -1,8 +1,13 @@
-// Image folders: root/<class>/<image>.png|jpg|jpeg|bmp|gif|tga|ppm|pgm decoded with
-// stb_image. Classes are the sub-folder names in sorted order (label = position); files
-// in each class are sorted by name; other files are ignored. Grey, grey+alpha, RGB and
-// RGBA are converted to RGB (alpha dropped) unless keep_channels(true) is set, in which
-// case all images must have the same channel count.
+// Image folders: root/<class>/<image>.png|jpg|jpeg|bmp. Each file's first bytes must be the
+// signature of the format its extension names; PNG is decoded by libpng, JPEG by
+// libjpeg-turbo, BMP by janus' own reader, all strictly (a truncated file, a bad CRC or
+// corrupt compressed data is an error naming the file). Files of other image formats (.gif,
+// .tga, .ppm, .webp, ...) are an error; non-image files are ignored. Classes are the
+// sub-folder names in sorted order (label = position); files in each class are sorted by
+// name. Grey, grey+alpha, RGB and RGBA are converted to RGB (alpha dropped) unless
+// keep_channels(true) is set, in which case all images must have the same channel count.
+// Limits, checked from the header before decoding: kMaxImagePixels per image and
+// kMaxImageFileBytes per file.
 //
 // Sizes: with resize(H, W) every image is resized to H x W with bilinear interpolation
 // (pixel centres aligned, as in OpenCV's INTER_LINEAR / PIL without antialiasing);
@@ -16,6 +21,11 @@
 #include <string>
 
 namespace janus::datasets {
+
+// The most pixels (width x height) one image may have: 2^24, e.g. 4096 x 4096.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 24;
+// The largest image file read: 256 MiB.
+constexpr uint64_t kMaxImageFileBytes = uint64_t{256} << 20;
 
 class ImageFolderOptions {
  public:
@@ -41,14 +51,15 @@ class ImageFolderOptions {
   bool keep_channels_ = false;
 };
 
-// One decoded image, channels-last as stb_image returns it: (H, W, C) uint8.
+// One decoded image, channels-last: (H, W, C) uint8.
 struct DecodedImage {
   int64_t height = 0, width = 0, channels = 0;
   std::vector<uint8_t> pixels;  // (H, W, C)
 };
 
-// Decodes an in-memory image file; `path` names it in errors. `want_channels` 0 keeps the
-// file's channels, 3 converts to RGB.
+// Decodes an in-memory PNG, JPEG or BMP file; `path` names it in errors and, when it has an
+// image extension, must agree with the format the bytes start with. `want_channels` 0 keeps
+// the file's channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), 3 converts to RGB.
 DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& path,
                           int want_channels);
 // Bilinear resize of an (H, W, C) image to (height, width, C).

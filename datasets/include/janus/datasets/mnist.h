@@ -1,6 +1,9 @@
 // MNIST in its original IDX format, raw or gzipped (detected by the gzip magic, inflated
 // with zlib). IDX: big-endian uint32 magic 0x00000803 (uint8, 3-D images) or 0x00000801
 // (uint8, 1-D labels), then one uint32 per dimension, then the bytes, nothing after.
+// Limits: no dimension may be 0 and their product (the payload) at most
+// kMaxIdxPayloadBytes; a gzipped file is inflated only as far as its header says it holds,
+// so a decompression bomb stops there with an error naming the file.
 //
 //   Dataset train = janus::datasets::load_mnist(dir, Split::kTrain);  // [60000, 1, 28, 28]
 #pragma once
@@ -12,6 +15,9 @@
 #include <vector>
 
 namespace janus::datasets {
+
+// The largest IDX payload janus reads: 1 GiB (MNIST's training images are 47 MB).
+constexpr uint64_t kMaxIdxPayloadBytes = uint64_t{1} << 30;
 
 // One parsed IDX array of unsigned bytes.
 struct IdxArray {

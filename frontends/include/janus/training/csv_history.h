@@ -33,8 +33,8 @@ struct Cell {
   std::string text;
 };
 
-// Writes `content` to `path` atomically (path.tmp then rename). Throws janus::Error naming
-// the path when the directory is missing or unwritable.
+// Writes `content` to `path` atomically (janus::write_file_atomic: path.tmp.<pid>, fsync,
+// rename). Throws janus::Error naming the path and the system's reason on any failure.
 void write_file_atomic(const std::string& path, const std::string& content);
 
 class CsvHistory {

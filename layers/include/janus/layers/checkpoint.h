@@ -38,12 +38,19 @@ using RunSettings = std::map<std::string, std::string>;
 //   optimizer.<key>            optimizer.state_dict() (see optimizer.h)
 //   scheduler.<key>            scheduler->state_dict(), when a scheduler is given
 //   epoch                      `epoch` (the finished epochs) as an exact (3,) double
-// and metadata format = "janus.training_checkpoint", optimizer, scheduler, epoch and
-// run.<name> for each of `settings` (names must be non-empty).
+// and metadata format = "janus.training_checkpoint", optimizer, scheduler, epoch,
+// run.<name> for each of `settings` (names must be non-empty), optimizer.state_slots (the
+// parameter slots that have optimizer state, e.g. "0,1,2") and checksum: "fnv1a64:<hex>",
+// FNV-1a 64 over every other metadata key and value (in key order, each followed by a 0
+// byte), then every tensor in name order (its name and a 0 byte, rank and sizes as 8-byte
+// little-endian integers, its float32 data).
 // The model part is PyTorch's model.state_dict() under the "model." prefix.
 void save_training_checkpoint(const std::string& path, const Module& model, const optim::Optimizer& optimizer,
                               const optim::LRScheduler* scheduler, int64_t epoch, const RunSettings& settings = {});
 // Restores model (strict), optimizer and scheduler from such a file and returns its epoch.
+// The file must carry its checksum and match it, hold finite values only, and hold optimizer
+// state for exactly the slots it was saved with (a dropped momentum buffer is an error, not
+// a silent restart from zero).
 // First every entry of `expected` must equal the file's run setting of that name (one the
 // file lacks is a mismatch too; settings the file has beyond `expected` are not checked):
 // a mismatch throws "<name>: the checkpoint has <value>, given <value>". Either everything

@@ -7,8 +7,9 @@
 namespace janus {
 
 int64_t numel_of(const Shape& shape) {
-  // Overflow-checked: a shape read from a file may claim sizes whose product exceeds int64
-  // (the product of the non-zero sizes must fit even when a zero makes the count 0).
+  // Overflow-checked: a shape read from a file may claim sizes whose product exceeds int64,
+  // which throws janus::Error (the product of the non-zero sizes must fit even when a zero
+  // makes the count 0, so that strides computed from the shape are defined too).
   int64_t n = 1;
   bool zero = false;
   for (int64_t s : shape) {

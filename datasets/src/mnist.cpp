@@ -20,7 +20,7 @@ std::string pick_existing(const std::string& dir, const std::string& stem) {
   std::error_code ec;
   for (const std::string& name : {stem + ".gz", stem}) {
     const std::string p = (fs::path(dir) / name).string();
-    if (fs::exists(p, ec)) return p;
+    if (fs::exists(fs::symlink_status(p, ec))) return p;  // a dangling link or a loop: the reader names it
   }
   JANUS_FAIL("mnist: neither '{0}' nor '{0}.gz' exists in '{1}' -- hint: run scripts/get_data.sh",
              stem, dir);

@@ -93,6 +93,12 @@ DecodedImage decode_png(const std::vector<uint8_t>& bytes, const std::string& pa
   png_set_user_limits(png, 1u << 20, 1u << 20);
   png_set_chunk_cache_max(png, 1000);
   png_set_chunk_malloc_max(png, 8u << 20);
+  // Only IHDR, PLTE, tRNS, IDAT and IEND matter for the pixels: every other chunk (colour
+  // profiles, text, time, ...) is skipped unparsed -- still CRC-checked -- so that neither
+  // its parser nor its strictness about odd but harmless content is in the way.
+  static const png_byte ignored[] = "iCCP\0zTXt\0iTXt\0tEXt\0sPLT\0eXIf\0tIME\0pHYs\0sBIT\0hIST\0cHRM\0gAMA\0"
+                                    "sRGB\0bKGD\0oFFs\0pCAL\0sCAL";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, static_cast<int>(sizeof ignored / 5));
 
   Header h;
   if (!read_header(png, info, ctx, h))

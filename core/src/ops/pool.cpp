@@ -89,6 +89,14 @@ void max_pool_row_k2s2(const float* r0, const float* r1, int32_t base, int32_t w
                        int32_t* idx) {
   int64_t o = 0;
   const V8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = even + 1;
+#if defined(__clang__)  // the fuzz build (tests/fuzz) compiles core with clang: GCC's shuffle, spelled for clang
+  auto evens = [](V8 a, V8 b) { return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14); };
+  auto odds = [](V8 a, V8 b) { return __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15); };
+  (void)odd;
+#else
+  auto evens = [&](V8 a, V8 b) { return __builtin_shuffle(a, b, even); };
+  auto odds = [&](V8 a, V8 b) { return __builtin_shuffle(a, b, odd); };
+#endif
   for (; o + 8 <= ow; o += 8) {
     V8 a0, a1, b0, b1;
     std::memcpy(&a0, r0 + 2 * o, 32);
@@ -96,11 +104,11 @@ void max_pool_row_k2s2(const float* r0, const float* r1, int32_t base, int32_t w
     std::memcpy(&b0, r1 + 2 * o, 32);
     std::memcpy(&b1, r1 + 2 * o + 8, 32);
     const V8i c = base + static_cast<int32_t>(2 * o) + even;  // index of each window's first element
-    V8 best = __builtin_shuffle(a0, a1, even);
+    V8 best = evens(a0, a1);
     V8i best_i = c;
-    max_step8(__builtin_shuffle(a0, a1, odd), c + 1, best, best_i);
-    max_step8(__builtin_shuffle(b0, b1, even), c + w, best, best_i);
-    max_step8(__builtin_shuffle(b0, b1, odd), c + w + 1, best, best_i);
+    max_step8(odds(a0, a1), c + 1, best, best_i);
+    max_step8(evens(b0, b1), c + w, best, best_i);
+    max_step8(odds(b0, b1), c + w + 1, best, best_i);
     std::memcpy(y + o, &best, 32);
     if (idx) std::memcpy(idx + o, &best_i, 32);
   }

@@ -10,8 +10,7 @@ namespace janus {
 
 using Shape = std::vector<int64_t>;
 
-// Number of elements of a shape (1 for a scalar, i.e. an empty shape). Throws janus::Error
-// when the product of the non-zero sizes overflows int64.
+// Number of elements of a shape (1 for a scalar, i.e. an empty shape).
 int64_t numel_of(const Shape& shape);
 
 // Row-major strides of a contiguous tensor of this shape.

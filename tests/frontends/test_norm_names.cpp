@@ -68,11 +68,12 @@ std::vector<double> to_double(const Tensor& t) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-// A Keras model of one layer on (H, W, C) input; runs NCHW x through it as NHWC. The graph's
-// result is its internal channels-first tensor (only the input has a layout node).
+// A Keras model of one layer on (H, W, C) input; runs NCHW x through it as NHWC. Keras
+// returns the image channels-last (a layout node at the output mirrors the input's), so
+// the result is permuted back to NCHW for the comparison.
 Tensor run_keras(const keras::LayerRef& layer, const Tensor& x_nchw) {
   keras::Sequential model({kl::Input({x_nchw.size(2), x_nchw.size(3), x_nchw.size(1)}), layer});
-  return model(nchw_to_nhwc(x_nchw), true);
+  return nhwc_to_nchw(model(nchw_to_nhwc(x_nchw), true));
 }
 
 // The snippet of docs/normalization.md, verbatim between the markers.
@@ -152,7 +153,7 @@ TEST_CASE("InstanceNorm2d(affine) -- 'in-affine', alias 'pcn' -- matches PyTorch
   CHECK(layer->class_name() == "InstanceNormalization");
   CHECK(layer->name() == "instance_normalization");
   layer->set_weights({{"gamma", w}, {"beta", b}});
-  check_close(model(nchw_to_nhwc(x), true), to_double(golden().tensor("in_affine.y")));
+  check_close(nhwc_to_nchw(model(nchw_to_nhwc(x), true)), to_double(golden().tensor("in_affine.y")));
 }
 
 TEST_CASE("keras InstanceNormalization's defaults are Keras': epsilon 1e-3 inside the root, affine", "[norm][names][keras]") {
@@ -182,6 +183,6 @@ TEST_CASE("the old names are deprecated spellings of the new ones", "[norm][name
   const Tensor x = golden().tensor("seed4.x");
   keras::Sequential old_name({kl::Input({4, 4, 2}), kl::PerChannelNormalization()});
   CHECK(old_name.layers().back()->name() == "per_channel_normalization");  // weights saved under it still load
-  check_close(old_name(nchw_to_nhwc(x), true), by_hand(x, Formula::instance, 1e-3));
+  check_close(nhwc_to_nchw(old_name(nchw_to_nhwc(x), true)), by_hand(x, Formula::instance, 1e-3));
 #pragma GCC diagnostic pop
 }

@@ -134,7 +134,8 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
     if (o.verbose_ > 0) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
     epoch_begin(epoch);
     training::RunningMean loss_mean;
-    int64_t correct = 0, seen = 0;
+    double correct = 0;
+    int64_t seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     Logs logs;
@@ -152,7 +153,7 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
       if (!metrics_.empty()) correct += count_hits(out.detach(), b.y);
       seen += rows;
       logs["loss"] = loss_mean.value();
-      for (const auto& m : metrics_) logs[m] = static_cast<double>(correct) / static_cast<double>(seen);
+      for (const auto& m : metrics_) logs[m] = correct / static_cast<double>(seen);
       for (auto& cb : o.callbacks_) cb->on_train_batch_end(static_cast<int>(s), logs);
       done = s + 1;
       // As Keras 3: a per-batch callback that set stop_training ends the epoch here; the
@@ -190,7 +191,7 @@ Logs Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) 
   std::vector<int64_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
   training::RunningMean loss_mean;
-  int64_t correct = 0;
+  double correct = 0;
   for (int64_t b = 0; b < n; b += batch_size) {
     const size_t e = static_cast<size_t>(std::min(b + batch_size, n));
     const Tensor xb = gather_rows(x, idx, static_cast<size_t>(b), e), yb = gather_rows(y, idx, static_cast<size_t>(b), e);
@@ -199,7 +200,7 @@ Logs Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) 
     if (!metrics_.empty()) correct += count_hits(out, yb);
   }
   Logs logs{{"loss", loss_mean.value()}};
-  for (const auto& m : metrics_) logs[m] = static_cast<double>(correct) / static_cast<double>(n);
+  for (const auto& m : metrics_) logs[m] = correct / static_cast<double>(n);
   return logs;
 }
 

@@ -1,6 +1,7 @@
 // keras::Sequential's losses and accuracy metrics: the targets each loss expects (checked
-// with both shapes in the message), the loss itself, and the hit count behind "accuracy",
-// "acc", "sparse_categorical_accuracy" and "categorical_accuracy".
+// with both shapes in the message), the loss itself (Keras 3's formulas, probabilities
+// normalized and clipped when from_logits is false), and the hit count behind "accuracy",
+// "acc", "sparse_categorical_accuracy", "categorical_accuracy" and "binary_accuracy".
 #include <janus/core/ops.h>
 #include <janus/keras/model.h>
 #include <janus/training/metrics.h>
@@ -13,21 +14,60 @@ namespace {
 
 bool is_sparse(const std::string& loss) { return loss == "sparse_categorical_crossentropy"; }
 bool is_categorical(const std::string& loss) { return loss == "categorical_crossentropy"; }
+bool is_binary(const std::string& loss) { return loss == "binary_crossentropy"; }
+
+// Keras 3's backend.epsilon(): probabilities are clipped to [eps, 1 - eps] before a log.
+constexpr float kEpsilon = 1e-7f;
+
+// log of Keras 3's probabilities for the categorical losses (from_logits false): the output
+// (N, K) divided by its sum over the class axis, clipped, so an output that is not a
+// distribution (or has zeros) still gives a finite loss.
+Tensor clipped_log_probs(const Tensor& out) {
+  return janus::log(clip(out / sum(out, {1}, true), kEpsilon, 1.0f - kEpsilon));  // (N, K)
+}
+
+// Integer labels (N) as one-hot rows (N, K), a constant.
+Tensor one_hot_rows(const Tensor& labels, int64_t k) {
+  Tensor t = zeros({labels.size(0), k});
+  const std::vector<float> v = labels.to_vector();
+  for (size_t i = 0; i < v.size(); ++i) t.data()[static_cast<int64_t>(i) * k + static_cast<int64_t>(v[i])] = 1.0f;
+  return t;
+}
+
+// Keras 3's binary crossentropy per element: from probabilities clipped to [eps, 1 - eps],
+// or from logits z as max(z, 0) - z t + log(1 + exp(-|z|)) (stable for large |z|).
+Tensor binary_crossentropy_elements(const Tensor& out, const Tensor& t, bool from_logits) {
+  if (from_logits) {
+    const Tensor abs_z = relu(out) + relu(-out);
+    return relu(out) - out * t + janus::log(janus::exp(-abs_z) + 1.0f);
+  }
+  const Tensor p = clip(out, kEpsilon, 1.0f - kEpsilon);
+  return -(t * janus::log(p) + (-t + 1.0f) * janus::log(-p + 1.0f));
+}
+
+bool is_accuracy(const std::string& m) { return m == "accuracy" || m == "acc"; }
 
 }  // namespace
 
 void check_loss_and_metrics(const Loss& loss, const std::vector<std::string>& metrics, const Shape& output_shape) {
   const std::string& name = loss.name_;
-  JANUS_CHECK(is_sparse(name) || is_categorical(name) || name == "mse" || name == "mean_squared_error",
+  JANUS_CHECK(is_sparse(name) || is_categorical(name) || is_binary(name) || name == "mse" ||
+                  name == "mean_squared_error",
               "compile: unknown loss \"{}\" (expected \"sparse_categorical_crossentropy\", "
-              "\"categorical_crossentropy\" or \"mse\")", name);
+              "\"categorical_crossentropy\", \"binary_crossentropy\" or \"mse\")", name);
   for (const auto& m : metrics) {
-    JANUS_CHECK(m == "accuracy" || m == "acc" || m == "sparse_categorical_accuracy" || m == "categorical_accuracy",
+    JANUS_CHECK(is_accuracy(m) || m == "sparse_categorical_accuracy" || m == "categorical_accuracy" ||
+                    m == "binary_accuracy",
                 "compile: unknown metric \"{}\" (supported: \"accuracy\", \"acc\", \"sparse_categorical_accuracy\", "
-                "\"categorical_accuracy\")", m);
-    JANUS_CHECK(is_sparse(name) || is_categorical(name),
-                "compile: metric \"{}\" needs a classification loss (\"sparse_categorical_crossentropy\" or "
-                "\"categorical_crossentropy\"; got \"{}\")", m, name);
+                "\"categorical_accuracy\", \"binary_accuracy\")", m);
+    JANUS_CHECK(is_sparse(name) || is_categorical(name) || is_binary(name),
+                "compile: metric \"{}\" needs a classification loss (\"sparse_categorical_crossentropy\", "
+                "\"categorical_crossentropy\" or \"binary_crossentropy\"; got \"{}\")", m, name);
+    JANUS_CHECK(!is_binary(name) || is_accuracy(m) || m == "binary_accuracy",
+                "compile: metric \"{}\" does not suit the loss \"binary_crossentropy\" (use \"accuracy\" or "
+                "\"binary_accuracy\")", m);
+    JANUS_CHECK(!(m == "binary_accuracy" && !is_binary(name)),
+                "compile: metric \"binary_accuracy\" needs the loss \"binary_crossentropy\" (got \"{}\")", name);
     JANUS_CHECK(!(m == "sparse_categorical_accuracy" && is_categorical(name)),
                 "compile: metric \"sparse_categorical_accuracy\" expects integer labels but the loss "
                 "\"categorical_crossentropy\" takes one-hot targets (use \"accuracy\" or \"categorical_accuracy\")");
@@ -69,17 +109,33 @@ void Sequential::check_targets(const Tensor& x, const Tensor& y, const char* who
                                                           : "");
 }
 
+// Keras 3's losses, averaged over the batch ("sum_over_batch_size"). Cross-entropies from
+// logits use the fused, stable log-softmax; from probabilities Keras 3's
+// -sum(t log clip(p / sum(p), eps, 1 - eps)). Binary: the mean over the last axis per
+// sample, then over the batch -- the mean over all elements.
 Tensor Sequential::compute_loss(const Tensor& out, const Tensor& y) const {
-  // Probabilities (from_logits false, e.g. a softmax output) become log(p) for the
-  // log-softmax below, which leaves log-probabilities that sum to one unchanged; 1e-7
-  // guards log(0) as Keras' clipping does.
-  if (!is_sparse(loss_.name_) && !is_categorical(loss_.name_)) return mse_loss(out, y);
-  const Tensor z = loss_.from_logits_ ? out : janus::log(out + 1e-7f);
-  if (is_sparse(loss_.name_)) return cross_entropy(z, y.dim() == 2 ? y.reshape({y.size(0)}) : y);
-  return mean(-sum(y * log_softmax(z, 1), {1}));  // categorical: (N, K) -> (N) -> ()
+  const std::string& name = loss_.name_;
+  if (is_binary(name)) return mean(binary_crossentropy_elements(out, y, loss_.from_logits_));
+  if (!is_sparse(name) && !is_categorical(name)) return mse_loss(out, y);
+  const Tensor labels = is_sparse(name) && y.dim() == 2 ? y.reshape({y.size(0)}) : y;
+  if (loss_.from_logits_) {
+    if (is_sparse(name)) return cross_entropy(out, labels);
+    return mean(-sum(y * log_softmax(out, 1), {1}));  // categorical: (N, K) -> (N) -> ()
+  }
+  const Tensor t = is_sparse(name) ? one_hot_rows(labels, out.size(1)) : y;  // (N, K)
+  return mean(-sum(t * clipped_log_probs(out), {1}));
 }
 
-int64_t Sequential::count_hits(const Tensor& out, const Tensor& y) const {
+double Sequential::count_hits(const Tensor& out, const Tensor& y) const {
+  if (is_binary(loss_.name_)) {
+    // Keras' binary_accuracy: (output > 0.5) == target, averaged over the last axis per
+    // sample; the hit count is the sum of those per-sample means.
+    const std::vector<float> o = out.to_vector(), t = y.to_vector();
+    const int64_t last = out.dim() >= 2 ? out.size(out.dim() - 1) : 1;
+    double hits = 0.0;
+    for (size_t i = 0; i < o.size(); ++i) hits += ((o[i] > 0.5f ? 1.0f : 0.0f) == t[i]) ? 1.0 : 0.0;
+    return hits / static_cast<double>(last);
+  }
   if (is_sparse(loss_.name_)) return training::count_correct(out, y.reshape({y.size(0)}));
   const std::vector<int64_t> classes = training::argmax_rows(y);  // one-hot -> class index
   Tensor labels = empty({y.size(0)});

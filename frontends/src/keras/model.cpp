@@ -1,6 +1,7 @@
 // keras::Sequential: building with shape checks, the internal module tree, tracing into a
 // Graph, and weights in Keras names and layouts.
 #include <janus/core/autograd.h>
+#include <janus/core/ops.h>
 #include <janus/core/safetensors.h>
 #include <janus/keras/model.h>
 
@@ -63,10 +64,14 @@ const Shape& Sequential::output_shape() const {
   return layers_.back()->output_shape();
 }
 
+// Keras is channels-last at both boundaries: Input permutes an (N, H, W, C) batch to the
+// internal (N, C, H, W), and an image output is permuted back here -- an explicit
+// nchw_to_nhwc node mirroring the input's, so model(x), predict() and the targets of
+// fit()/evaluate() are (N, H, W, C) as output_shape() says.
 Tensor Sequential::forward_layers(const Tensor& x, const RunContext& ctx) {
   Tensor h = x;
   for (const auto& l : layers_) h = l->call(h, ctx);
-  return h;
+  return h.dim() == 4 ? nchw_to_nhwc(h) : h;
 }
 
 std::string Sequential::trainable_signature() const {
@@ -136,57 +141,6 @@ int64_t Sequential::count_params() const {
   for (const auto& l : layers_) n += l->trainable_params() + l->non_trainable_params();
   return n;
 }
-
-std::string Sequential::summary_string() const {
-  // Keras' Sequential layout: 65 characters, columns starting at 0, 29 and 55. A field too
-  // wide for its column (less a gutter) continues on the next line, as Keras 2.9+ wraps
-  // " batch_normalization (BatchN" / " ormalization)": the same 27-character pieces of the
-  // first field, but every column starts at its position on every line (Keras' wrapped
-  // rows start the shape one character late).
-  auto row = [](const std::string& layer, const std::string& shape, const std::string& params) {
-    constexpr size_t kStart[3] = {0, 29, 55};
-    // Text per line: " " + 27 (then a 1-space gutter), 24 (then 2), the rest.
-    constexpr size_t kWidth[3] = {27, 24, std::string::npos};
-    std::string left[3] = {layer, shape, params};
-    std::string out;
-    while (!left[0].empty() || !left[1].empty() || !left[2].empty()) {
-      std::string line;
-      for (int col = 0; col < 3; ++col) {
-        if (col > 0 && left[col].empty()) continue;
-        const std::string piece = left[col].substr(0, kWidth[col]);
-        left[col].erase(0, piece.size());
-        line += std::string(kStart[col] - line.size(), ' ') + (col == 0 ? " " : "") + piece;
-      }
-      out += line + "\n";
-    }
-    return out;
-  };
-  auto commas = [](int64_t v) {
-    std::string s = std::to_string(v);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-    return s;
-  };
-  const std::string thin(65, '_'), thick(65, '=');
-  std::string out = fmt::format("Model: \"{}\"\n{}\n", name_, thin);
-  out += row("Layer (type)", "Output Shape", "Param #") + thick + "\n";
-  int64_t trainable = 0, frozen = 0;
-  bool first = true;
-  for (const auto& l : layers_) {
-    if (dynamic_cast<layers::Input*>(l.get())) continue;  // Keras does not list the InputLayer
-    if (!first) out += "\n";
-    first = false;
-    const int64_t t = l->trainable_params(), f = l->non_trainable_params();
-    trainable += t;
-    frozen += f;
-    out += row(fmt::format("{} ({})", l->name(), l->class_name()), keras_shape(l->output_shape()), commas(t + f));
-  }
-  out += thick + "\n";
-  out += fmt::format("Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n", commas(trainable + frozen),
-                     commas(trainable), commas(frozen), thin);
-  return out;
-}
-
-void Sequential::summary(std::ostream& os) const { os << summary_string(); }
 
 optim::Optimizer& Sequential::optimizer() { return compiled_optimizer().core(); }
 

@@ -48,10 +48,14 @@ class LayerRef {
 };
 
 // "sparse_categorical_crossentropy" (integer labels (N)), "categorical_crossentropy"
-// (one-hot or soft targets (N, classes)) -- from_logits default false, as in Keras: the
-// output is then taken to be probabilities -- or "mse".
-// Metrics: "accuracy" / "acc" (Keras picks sparse or categorical accuracy from the loss),
-// "sparse_categorical_accuracy", "categorical_accuracy"; logged under the name given.
+// (one-hot or soft targets (N, classes)), "binary_crossentropy" (targets in [0, 1] of the
+// output's shape) -- from_logits default false, as in Keras 3: the output is then taken to
+// be probabilities, divided by its sum over the class axis (not for binary) and clipped to
+// [1e-7, 1 - 1e-7] before the log, so an un-normalized output still gives a finite loss --
+// or "mse".
+// Metrics: "accuracy" / "acc" (Keras picks sparse, categorical or binary accuracy from the
+// loss), "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy" (output
+// > 0.5); logged under the name given.
 struct Loss {
   Loss(const char* name) : name_(name) {}         // NOLINT: implicit, model.compile(opt, "mse")
   Loss(std::string name) : name_(std::move(name)) {}  // NOLINT
@@ -108,7 +112,7 @@ class Sequential {
   bool compiled() const { return optimizer_ != nullptr; }
 
   // x (N, H, W, C) or (N, features); y (N) class indices as floats (sparse CE) or the
-  // output's shape (mse).
+  // output's shape (mse, binary crossentropy): (N, H, W, C) for an image output, as Keras.
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
   // Batches from a PyDataset, size() per epoch, each checked against the model as fit(x, y)
   // checks arrays; source.on_epoch_begin()/on_epoch_end() around every epoch. Throws
@@ -116,6 +120,7 @@ class Sequential {
   History fit(utils::PyDataset& source, const FitOptions& options = {});
   // Loss and metrics in inference mode: {"loss": ..., "accuracy": ...}.
   Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
+  // Outputs are channels-last, as output_shape() says: (N, H, W, C) for an image output.
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
   // One call of the model (inference unless training), through the graph.
   Tensor operator()(const Tensor& x, bool training = false);
@@ -132,8 +137,11 @@ class Sequential {
   void save_weights(const std::string& path) const;  // safetensors, atomic
   void load_weights(const std::string& path);
 
-  // Keras' table: Layer (type) | Output Shape | Param #, then the totals.
-  std::string summary_string() const;
+  // Keras 3's table: Layer (type) | Output Shape | Param # in a box, then "Total params:
+  // 34,826 (136.04 KB)" and the trainable / non-trainable lines (float32 sizes). The
+  // default width is Keras' on an 80-column terminal (min(88, columns - 4)); 88 is its
+  // widest. The optimizer's variables are not listed.
+  std::string summary_string(int line_length = 76) const;
   void summary(std::ostream& os = std::cout) const;
   int64_t count_params() const;
 
@@ -151,8 +159,9 @@ class Sequential {
   void ensure_graph();
   void check_targets(const Tensor& x, const Tensor& y, const char* who) const;
   Tensor compute_loss(const Tensor& out, const Tensor& y) const;
-  // Rows of `out` whose arg-max is the target's class (label or arg-max of y).
-  int64_t count_hits(const Tensor& out, const Tensor& y) const;
+  // Rows of `out` whose arg-max is the target's class (label or arg-max of y); for binary
+  // crossentropy the sum over rows of each row's fraction of (out > 0.5) == y.
+  double count_hits(const Tensor& out, const Tensor& y) const;
   // The loop both fit()s share: `steps` batches per epoch, batch(epoch, step) gives one.
   History run_fit(int64_t steps, const std::function<utils::DataBatch(int epoch, int64_t step)>& batch,
                   const std::function<void(int epoch)>& epoch_begin, const std::function<void(int epoch)>& epoch_end,

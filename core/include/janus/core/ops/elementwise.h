@@ -20,6 +20,8 @@ Tensor pow(const Tensor& x, float exponent);
 Tensor relu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
+// Each element limited to [min, max] (torch's clamp); the gradient is 0 outside.
+Tensor clip(const Tensor& x, float min, float max);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

@@ -55,8 +55,8 @@ TEST_CASE("keras fit trains through the graph and prints Keras' progress line", 
   const std::string text = out.str();
   INFO(text);
   CHECK(text.find("Epoch 1/3\n4/4 - ") != std::string::npos);
-  CHECK(text.find("/step - loss: ") != std::string::npos);
-  CHECK(text.find(" - accuracy: ") != std::string::npos);
+  CHECK(text.find("/step - accuracy: ") != std::string::npos);  // Keras 3 sorts the names
+  CHECK(text.find(" - loss: ") != std::string::npos);
   CHECK(text.find(" - val_loss: ") != std::string::npos);
   REQUIRE(h.history.at("loss").size() == 3);
   CHECK(h.history.at("loss")[2] < h.history.at("loss")[0]);

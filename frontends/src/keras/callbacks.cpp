@@ -1,7 +1,12 @@
-// Keras callbacks: CSVLogger (sorted keys after "epoch", 0-based epochs), EarlyStopping,
-// ModelCheckpoint (Keras-named safetensors, atomic), LearningRateScheduler.
+// Keras callbacks: CSVLogger (sorted keys after "epoch", 0-based epochs, values as Python
+// writes a float: full precision), EarlyStopping, ModelCheckpoint (Keras-named
+// safetensors, atomic), LearningRateScheduler.
 #include <janus/keras/callbacks.h>
 #include <janus/keras/model.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
 
 namespace janus::keras::callbacks {
 
@@ -26,6 +31,16 @@ double monitored(const Logs& logs, const std::string& monitor, const char* who) 
 
 }  // namespace
 
+// Python's repr of a float, as Keras' CSVLogger writes logs through csv: the shortest text
+// that reads back to the same double ("0.30000000000000004", "1e-05", "2.0", "nan").
+std::string python_float_repr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::string s = fmt::format("{}", v);  // shortest round trip; exponent form as Python's
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
 void CSVLogger::on_train_begin() { csv_.reset(); }
 
 void CSVLogger::on_epoch_end(int epoch, const Logs& logs) {
@@ -37,7 +52,7 @@ void CSVLogger::on_epoch_end(int epoch, const Logs& logs) {
   std::vector<training::Cell> row{epoch};
   for (size_t i = 1; i < csv_->columns().size(); ++i) {
     auto it = logs.find(csv_->columns()[i]);
-    row.emplace_back(it == logs.end() ? std::string("NA") : training::format_number(it->second));
+    row.emplace_back(it == logs.end() ? std::string("NA") : python_float_repr(it->second));
   }
   csv_->append(row);
 }

@@ -1,16 +1,17 @@
 // keras::Sequential's training loop: compile() (optimizer, loss, metrics, and the trace),
 // fit() from arrays or a PyDataset with shuffling, validation, callbacks (per epoch and
-// per batch; stop_training from a batch hook ends the epoch) and Keras' progress line, evaluate(), predict(). Every batch runs through
-// the traced Graph; every update is one Keras optimizer step (schedule, weight decay).
+// per batch; stop_training from a batch hook ends the epoch) and Keras 3's progress line
+// (utils::Progbar), evaluate(), predict(). Every batch runs through the traced Graph; every
+// update is one Keras optimizer step (schedule, weight decay).
 #include <janus/core/autograd.h>
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
 #include <janus/keras/model.h>
+#include <janus/keras/progbar.h>
 #include <janus/training/metrics.h>
 
 #include "keras_internal.h"
 
-#include <chrono>
 #include <cstring>
 #include <numeric>
 
@@ -29,32 +30,13 @@ Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& idx, size_t b, s
   return out;
 }
 
-std::string format_step_time(double seconds_per_step) {
-  if (seconds_per_step >= 1.0) return fmt::format("{:.0f}s/step", seconds_per_step);
-  if (seconds_per_step >= 1e-3) return fmt::format("{:.0f}ms/step", seconds_per_step * 1e3);
-  return fmt::format("{:.0f}us/step", seconds_per_step * 1e6);
-}
-
-// " - loss: 0.8123 - accuracy: 0.7140 - val_loss: ..." in Keras' order.
-std::string format_logs(const Logs& logs, const std::vector<std::string>& metrics) {
-  std::vector<std::string> order{"loss"};
-  for (const auto& m : metrics) order.push_back(m);
-  order.push_back("val_loss");
-  for (const auto& m : metrics) order.push_back("val_" + m);
-  std::string out;
-  for (const auto& k : order) {
-    auto it = logs.find(k);
-    if (it != logs.end()) out += fmt::format(" - {}: {:.4f}", k, it->second);
-  }
-  return out;
-}
-
-std::string bar(int64_t done, int64_t total) {
-  const int width = 30;
-  const int64_t filled = total > 0 ? done * width / total : width;
-  std::string b(static_cast<size_t>(filled), '=');
-  if (filled < width) b += '>' + std::string(static_cast<size_t>(width - filled - 1), '.');
-  return "[" + b + "]";
+// The logs in Keras 3's order: the training values by name (Keras sorts its logs), then
+// the validation values by name.
+utils::ProgbarValues keras_order(const Logs& logs) {
+  utils::ProgbarValues train, val;
+  for (const auto& [k, v] : logs) (k.rfind("val_", 0) == 0 ? val : train).emplace_back(k, v);
+  train.insert(train.end(), val.begin(), val.end());
+  return train;
 }
 
 }  // namespace
@@ -131,15 +113,14 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
   for (auto& cb : o.callbacks_) cb->on_train_begin();
   for (int epoch = 0; epoch < o.epochs_ && !stop_training; ++epoch) {
     for (auto& cb : o.callbacks_) cb->on_epoch_begin(epoch);
-    if (o.verbose_ > 0) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
+    // Keras 3's ProgbarLogger: the epoch header only when there is more than one epoch.
+    if (o.verbose_ > 0 && o.epochs_ > 1) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
+    utils::Progbar progbar(steps, o.verbose_ == 1 || o.verbose_ == 2 ? o.verbose_ : 0, out_);
     epoch_begin(epoch);
     training::RunningMean loss_mean;
     double correct = 0;
     int64_t seen = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     Logs logs;
-    int64_t done = 0;  // batches run this epoch (fewer than steps when a callback stops training)
     for (int64_t s = 0; s < steps; ++s) {
       for (auto& cb : o.callbacks_) cb->on_train_batch_begin(static_cast<int>(s));
       const utils::DataBatch b = batch(epoch, s);
@@ -155,26 +136,19 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
       logs["loss"] = loss_mean.value();
       for (const auto& m : metrics_) logs[m] = correct / static_cast<double>(seen);
       for (auto& cb : o.callbacks_) cb->on_train_batch_end(static_cast<int>(s), logs);
-      done = s + 1;
       // As Keras 3: a per-batch callback that set stop_training ends the epoch here; the
       // epoch-end path below (dataset hook, validation, on_epoch_end) still runs.
       if (stop_training) break;
-      if (o.verbose_ == 1 && s + 1 < steps)
-        *out_ << fmt::format("\r{}/{} {}{}", s + 1, steps, bar(s + 1, steps), format_logs(logs, metrics_))
-              << std::flush;
+      if (o.verbose_ == 1) progbar.update(s + 1, keras_order(logs), false);
     }
     epoch_end(epoch);
-    const double seconds = elapsed();
     if (has_val) {
       const Logs v = evaluate(o.val_x_, o.val_y_, o.batch_size_);
       for (const auto& [k, val] : v) logs["val_" + k] = val;
     }
-    if (o.verbose_ == 1)
-      *out_ << fmt::format("\r{}/{} {} - {:.0f}s {}{}\n", done, steps, bar(done, steps), seconds,
-                           format_step_time(seconds / done), format_logs(logs, metrics_));
-    if (o.verbose_ == 2)
-      *out_ << fmt::format("{}/{} - {:.0f}s - {}{}\n", done, steps, seconds, format_step_time(seconds / done),
-                           format_logs(logs, metrics_));
+    // As Keras: the final line counts the whole epoch (target/target) and its seconds
+    // include the validation.
+    if (o.verbose_ == 1 || o.verbose_ == 2) progbar.update(steps, keras_order(logs), true);
     for (const auto& [k, val] : logs) history.history[k].push_back(val);
     history.epoch.push_back(epoch);
     for (auto& cb : o.callbacks_) cb->on_epoch_end(epoch, logs);

@@ -40,7 +40,10 @@ class Callback {
 };
 
 // Writes epoch,<sorted log keys> per epoch (Keras sorts the keys: epoch,accuracy,loss,
-// val_accuracy,val_loss), atomically after every epoch.
+// val_accuracy,val_loss), atomically after every epoch. Values are written at full
+// precision, as Python prints a float (python_float_repr): 0.3814949095249176, 1e-05, 2.0.
+std::string python_float_repr(double v);
+
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::string filename) : filename_(std::move(filename)) {}

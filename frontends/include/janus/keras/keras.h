@@ -9,3 +9,4 @@
 #include <janus/keras/layers.h>
 #include <janus/keras/model.h>
 #include <janus/keras/optimizers.h>
+#include <janus/keras/progbar.h>

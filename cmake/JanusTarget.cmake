@@ -4,8 +4,8 @@
 # nothing more than its janus_library() line.
 function(janus_apply_flags target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
-  if(JANUS_NATIVE)
-    target_compile_options(${target} PRIVATE -march=native)
+  if(JANUS_ARCH)
+    target_compile_options(${target} PRIVATE -march=${JANUS_ARCH})
   endif()
   if(JANUS_FUZZ)
     # Coverage for libFuzzer plus the sanitizers in every library the fuzz targets call;

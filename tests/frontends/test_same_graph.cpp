@@ -15,6 +15,13 @@
 //    per channel, and torch's num_batches_tracked buffer. The test checks exactly these.
 //  * Both frontends compile through fuse_norm_relu: every BN -> ReLU pair is one normalize
 //    node with relu=true in both graphs (checked below), so no relu node is left.
+// Numbers: everything up to the Dense layer is bit-identical (checked). The Dense then sums its
+// 2048 inputs in (h, w, c) order in Keras and (c, h, w) order in torch, and OpenBLAS' SGEMM
+// kernel -- chosen at run time from the CPU, not by janus' -march (Haswell/Zen: AVX2,
+// SkylakeX/Cooperlake: AVX-512; OPENBLAS_CORETYPE overrides it) -- splits that sum into
+// partial sums differently per order, so the logits differ in their last bits by a CPU-dependent
+// amount (max 4.2e-7 with SkylakeX, 8.3e-7 with Haswell on logits of size ~4) and so do the
+// gradients they drive. Hence relative bounds of depth 2048 (docs/testing.md) for those.
 #include <catch2/catch.hpp>
 
 #include <janus/core/autograd.h>
@@ -25,9 +32,12 @@
 #include <janus/keras/keras.h>
 #include <janus/torch/torch.h>
 
+#include <close.h>
+
 #include <sstream>
 
 using namespace janus;
+using namespace janus::testing;
 namespace tnn = janus::torch::nn;
 namespace kl = janus::keras::layers;
 
@@ -224,15 +234,16 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
       const Tensor out_k = model(x_nhwc, training);       // Keras, through its graph
       const float out_diff = max_abs_diff(out_t, out_k);
       WARN("max |torch - keras| output = " << out_diff);
-      CHECK(out_diff < 1e-6f);
+      const Tol dense_order = accumulation(2048);  // the Dense's sum, in two orders (see the top)
+      CHECK_THAT(out_k, IsClose(out_t, dense_order));
       Tensor loss_t = cross_entropy(out_t, y), loss_k = cross_entropy(out_k, y);
-      CHECK(std::abs(loss_t.item() - loss_k.item()) < 1e-6f);
+      CHECK_THAT(loss_k.item(), IsCloseTo(loss_t.item(), dense_order));
       net->zero_grad();
       model.module().zero_grad();
       loss_t.backward();
       loss_k.backward();
       // Gradients: Keras' internal tensors are channels-first, so conv/BN grads compare directly.
-      float grad_diff = 0, grad_scale = 0;  // largest |difference| and largest |torch gradient|
+      float grad_diff = 0;  // largest |difference|, for the log
       size_t conv_i = 0, bn_i = 0;
       for (auto& [name, child] : net->named_children()) {
         std::shared_ptr<nn::Module> km;
@@ -245,6 +256,8 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
           const Tensor permuted = transpose(dense_kernel_from_torch(fc->weight.grad(), 128, 4, 4), 0, 1);
           grad_diff = std::max(grad_diff, max_abs_diff(permuted, kfc->weight.grad()));
           grad_diff = std::max(grad_diff, max_abs_diff(fc->bias.grad(), kfc->bias.grad()));
+          CHECK_THAT(kfc->weight.grad(), IsClose(permuted, dense_order));
+          CHECK_THAT(kfc->bias.grad(), IsClose(fc->bias.grad(), dense_order));
           continue;
         } else {
           continue;
@@ -254,21 +267,30 @@ TEST_CASE("the benchmark CNN built with both frontends is one graph", "[torch][k
         for (size_t i = 0; i < pt.size(); ++i) {
           REQUIRE(pt[i].second.grad().defined());
           grad_diff = std::max(grad_diff, max_abs_diff(pt[i].second.grad(), pk[i].second.grad()));
-          grad_scale = std::max(grad_scale, max_abs_diff(pt[i].second.grad(), zeros_like(pt[i].second.grad())));
+          INFO(name << "." << pt[i].first);
+          CHECK_THAT(pk[i].second.grad(), IsClose(pt[i].second.grad(), dense_order));
         }
       }
-      WARN("max |torch - keras| parameter gradient = " << grad_diff << " (largest gradient " << grad_scale << ")");
-      // Relative to the largest gradient: conv weight gradients sum 2*32*32 float products
-      // per element, in another order on each side (Keras' NHWC input is permuted, and its
-      // graph runs other chunkings), so ~sqrt(2048) * 6e-8 = 3e-6 relative is float32 noise.
-      CHECK(grad_diff <= 1e-5f * grad_scale);
+      WARN("max |torch - keras| parameter gradient = " << grad_diff);
       if (training) {
         // One training step moved the statistics: means agree; Keras 3 feeds the biased
         // variance into its moving average, torch the unbiased one (m / (m - 1), m = N*H*W).
         auto bt = std::static_pointer_cast<tnn::BatchNorm2d>(net->named_children()[1].second);
         auto bk = std::static_pointer_cast<nn::BatchNorm>(model.get_layer("batch_normalization")->module());
-        CHECK(max_abs_diff(bt->running_mean, bk->running_mean) < 1e-6f);
+        CHECK_THAT(bk->running_mean, IsIdentical(bt->running_mean));  // from identical batch means
         CHECK(max_abs_diff(bt->running_var, bk->running_var) > 1e-6f);
+      }
+      {
+        // Bit-identical up to the Dense: the Keras output is exactly torch's features run
+        // through the Keras-ordered Dense (this second eager run, last in the section,
+        // moves torch's running statistics once more).
+        NoGradGuard ng;
+        Tensor h = x;
+        const auto children = net->named_children();
+        for (size_t i = 0; i + 2 < children.size(); ++i) h = (*children[i].second)(h);  // up to Flatten
+        auto kfc = std::static_pointer_cast<nn::Linear>(model.get_layer("dense")->module());
+        const Tensor hwc = permute(h, {0, 2, 3, 1}).reshape({2, 2048});
+        CHECK_THAT(out_k, IsIdentical(linear(hwc, kfc->weight, kfc->bias)));
       }
     }
   }

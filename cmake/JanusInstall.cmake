@@ -42,7 +42,7 @@ function(janus_install_package)
 
   # What the installed libraries were compiled for: -march=native ties them to this CPU's ISA
   # (named as GCC resolves it, e.g. znver3 or skylake-avx512).
-  if(JANUS_NATIVE)
+  if(JANUS_ARCH STREQUAL "native")
     execute_process(COMMAND ${CMAKE_CXX_COMPILER} -march=native -Q --help=target
                     OUTPUT_VARIABLE target_help ERROR_QUIET)
     string(REGEX MATCH "-march=[ \t]+([^ \t\n]+)" _ "${target_help}")
@@ -59,6 +59,8 @@ function(janus_install_package)
       string(APPEND native_arch " with AVX2")
     endif()
     set(JANUS_ISA_NOTE "built with -march=native (${native_arch}): runs only on CPUs with that instruction set")
+  elseif(JANUS_ARCH)
+    set(JANUS_ISA_NOTE "built with -march=${JANUS_ARCH}: runs only on CPUs with that instruction set")
   else()
     set(JANUS_ISA_NOTE "built for the compiler's default instruction set")
   endif()

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-# ccache (from deps.sh) makes a rebuild, or CI's second ISA build of the same sources, cheap.
+# ccache (from deps.sh) makes a rebuild of unchanged sources cheap (each -march is its own cache
+# entry, so the first baseline-ISA build compiles everything once).
 if command -v ccache > /dev/null; then
   export CMAKE_CXX_COMPILER_LAUNCHER="${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}"
   export CMAKE_C_COMPILER_LAUNCHER="${CMAKE_C_COMPILER_LAUNCHER:-ccache}"

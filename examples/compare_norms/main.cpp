@@ -171,6 +171,7 @@ void draw_plots(const Options& o, const std::vector<std::string>& norms, const s
         panel.line_err(csv, "epoch", p.y, std::string(p.y) + "_std", norm_description(norms[i]), static_cast<int>(i));
       else
         panel.line(csv, "epoch", p.y, norm_description(norms[i]), false, static_cast<int>(i));
+      panel.series.back().dashed = i >= 8;  // the palette has 8 colours; then dashed, so the key tells them apart
     }
   }
   auto r = training::plot_png(spec);

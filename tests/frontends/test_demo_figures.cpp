@@ -133,11 +133,32 @@ TEST_CASE("a shared key draws one legend for the whole figure, each entry once",
   }
 }
 
-TEST_CASE("a shared key refuses one label in two styles", "[training][plot]") {
+TEST_CASE("a shared key refuses one label in two styles and two labels in one", "[training][plot]") {
   const janus::testing::TempDir tmp("janus_demo_key_clash");
   PlotSpec spec = four_panel_spec(tmp.str());
   spec.panels[1].series[0].color = 3;  // "batch norm" in another colour in one panel
   CHECK_THROWS_WITH(gnuplot_script(spec), Catch::Contains("'batch norm' is drawn in two styles"));
+  PlotSpec same = four_panel_spec(tmp.str());
+  for (auto& p : same.panels) p.series[1].color = 0;  // "instance norm" in batch norm's colour
+  CHECK_THROWS_WITH(gnuplot_script(same), Catch::Contains("'batch norm' and 'instance norm' are drawn in the same style"));
+}
+
+TEST_CASE("more series than colours: dashed from the ninth on, with error bars too", "[training][plot]") {
+  const janus::testing::TempDir tmp("janus_demo_nine");
+  CsvHistory c(tmp.str() + "/c.csv", {"epoch", "acc", "acc_std"});
+  c.append({1, 0.5, 0.01});
+  c.append({2, 0.6, 0.02});
+  PlotSpec spec(tmp.str() + "/nine.png", "nine norms");
+  spec.shared_key();
+  auto& p = spec.panel("Test accuracy", "epoch", "accuracy");
+  for (int i = 0; i < 9; ++i) {
+    p.line_err(tmp.str() + "/c.csv", "epoch", "acc", "acc_std", "norm " + std::to_string(i), i);
+    p.series.back().dashed = i >= 8;
+  }
+  const std::string script = gnuplot_script(spec);  // no two entries alike
+  CHECK(count(script, "NaN with linespoints lw 2 pt 7 ps 0.7 dt 2 lc rgb '#0072B2' title 'norm 8'") == 1);
+  p.series.back().dashed = false;
+  CHECK_THROWS_WITH(gnuplot_script(spec), Catch::Contains("'norm 0' and 'norm 8' are drawn in the same style"));
 }
 
 TEST_CASE("x marks label positions on the step axis and panels without them reset it", "[training][plot]") {

@@ -108,9 +108,13 @@ struct KeyEntry {
   std::string style;  // e.g. "with linespoints lw 2 pt 7 ps 0.7 dt 1 lc rgb '#0072B2'"
 };
 
-// Adds an entry unless its label is there already; the same label in another style throws.
+// Adds an entry unless its label is there already; the same label in another style, or
+// another label in the same style, throws: the key could not tell them apart.
 void add_key_entry(std::vector<KeyEntry>& entries, const KeyEntry& e, const std::string& png) {
   for (const KeyEntry& k : entries) {
+    JANUS_CHECK(k.label == e.label || k.style != e.style,
+                "plot {}: shared key: '{}' and '{}' are drawn in the same style ({}); give them distinct colours "
+                "or dashes", png, k.label, e.label, e.style);
     if (k.label != e.label) continue;
     JANUS_CHECK(k.style == e.style,
                 "plot {}: shared key: '{}' is drawn in two styles ({} vs {}); give them distinct labels", png,
@@ -256,7 +260,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
       if (i) curves += ", \\\n     ";
       std::string style;
       if (!ser.err_column.empty()) {
-        style = fmt::format("with yerrorlines lw 2 pt 7 ps 0.7 lc rgb '{}'", rgb);
+        style = fmt::format("with yerrorlines lw 2 pt 7 ps 0.7 dt {} lc rgb '{}'", ser.dashed ? 2 : 1, rgb);
         curves += fmt::format("$s{} using 1:2:3 {} title {}", block, style, quote(ser.label));
       } else {
         style = fmt::format("with {} lw 2 {} dt {} lc rgb '{}'", points ? "linespoints" : "lines",
@@ -264,12 +268,16 @@ std::string gnuplot_script(const PlotSpec& spec) {
         curves += fmt::format("$s{} using 1:2 {} title {}", block, style, quote(ser.label));
       }
       // In the key a yerrorlines sample reads as its line with a point.
-      add_key_entry(shared, {ser.label, ser.err_column.empty() ? style : fmt::format("with linespoints lw 2 pt 7 ps 0.7 lc rgb '{}'", rgb)},
-                    spec.png_path);
+      if (spec.shared_key_)
+        add_key_entry(shared, {ser.label, ser.err_column.empty()
+                                              ? style
+                                              : fmt::format("with linespoints lw 2 pt 7 ps 0.7 dt {} lc rgb '{}'",
+                                                            ser.dashed ? 2 : 1, rgb)},
+                      spec.png_path);
     }
     for (const auto& [y, label] : p.hlines) {
       curves += fmt::format(", \\\n     {} {} title {}", format_number(y), kReferenceStyle, quote(label));
-      add_key_entry(shared, {label, kReferenceStyle}, spec.png_path);
+      if (spec.shared_key_) add_key_entry(shared, {label, kReferenceStyle}, spec.png_path);
     }
     plots += fmt::format("set title {} font 'Sans,13'\nset xlabel {}\nset ylabel {}\n", quote(p.title),
                          quote(p.xlabel), quote(p.ylabel));

@@ -77,7 +77,8 @@ struct PlotSpec {
   // One legend for the whole figure, in a band under the panels, instead of one per panel
   // (the panels' key() sides are then ignored): every distinct entry (label, colour, style)
   // of every panel once, in order of first appearance. Throws janus::Error from
-  // gnuplot_script() when one label is drawn in two styles, as the key could not say which.
+  // gnuplot_script() when one label is drawn in two styles or two labels in one style, as
+  // the key could not tell them apart.
   PlotSpec& shared_key(bool v = true) { shared_key_ = v; return *this; }
   std::string png_path;
   std::string title;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iostream>
 
 namespace janus::keras::callbacks {
 
@@ -94,17 +95,100 @@ void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
     best_ = v;
     have_best_ = true;
   }
-  std::string path = filepath_;
-  const std::string key = "{epoch}";
-  for (size_t p = path.find(key); p != std::string::npos; p = path.find(key))
-    path.replace(p, key.size(), std::to_string(epoch + 1));
-  model_->save_weights(path);
+  model_->save_weights(format_filepath(filepath_, epoch, logs));
   ++saves_;
 }
 
 void LearningRateScheduler::on_epoch_begin(int epoch) {
   optimizers::CompiledOptimizer& opt = model_->compiled_optimizer();
   opt.set_learning_rate(schedule_(epoch, opt.learning_rate()));
+}
+
+}  // namespace janus::keras::callbacks
+
+namespace janus::keras::callbacks {
+
+std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if ((c == '{' || c == '}') && i + 1 < pattern.size() && pattern[i + 1] == c) {  // "{{", "}}"
+      out += c;
+      ++i;
+      continue;
+    }
+    JANUS_CHECK(c != '}', "ModelCheckpoint: single '}}' at position {} in \"{}\" (write \"}}}}\" for a brace)", i,
+                pattern);
+    if (c != '{') {
+      out += c;
+      continue;
+    }
+    const size_t close = pattern.find('}', i);
+    JANUS_CHECK(close != std::string::npos, "ModelCheckpoint: unclosed '{{' at position {} in \"{}\"", i, pattern);
+    const std::string field = pattern.substr(i + 1, close - i - 1);
+    const size_t colon = field.find(':');
+    const std::string name = field.substr(0, colon), spec = colon == std::string::npos ? "" : field.substr(colon);
+    try {
+      if (name == "epoch") {
+        out += fmt::format(fmt::runtime("{" + spec + "}"), epoch + 1);
+      } else {
+        const auto it = logs.find(name);
+        if (it == logs.end()) {
+          std::string have = "epoch";
+          for (const auto& [k, v] : logs) have += ", " + k;
+          JANUS_FAIL("ModelCheckpoint: the path \"{}\" names {{{}}}, which is not logged (available: {})", pattern,
+                     name, have);
+        }
+        out += spec.empty() ? python_float_repr(it->second) : fmt::format(fmt::runtime("{" + spec + "}"), it->second);
+      }
+    } catch (const fmt::format_error& e) {
+      JANUS_FAIL("ModelCheckpoint: bad format spec \"{}\" for {{{}}} in \"{}\": {}", spec, name, pattern, e.what());
+    }
+    i = close;
+  }
+  return out;
+}
+
+void ReduceLROnPlateau::on_train_begin() {
+  JANUS_CHECK(factor_ < 1.0 && factor_ >= 0.0, "ReduceLROnPlateau: factor must be in [0, 1) (got {})", factor_);
+  wait_ = 0;
+  cooldown_counter_ = 0;
+  have_best_ = false;
+  reductions_ = 0;
+}
+
+void ReduceLROnPlateau::on_epoch_end(int, const Logs& logs) {
+  const double current = monitored(logs, monitor_, "ReduceLROnPlateau");
+  const bool max = maximize(monitor_, mode_);
+  const bool improved = !have_best_ || (max ? current > best_ + min_delta_ : current < best_ - min_delta_);
+  if (cooldown_counter_ > 0) {  // in cooldown: count down, do not wait
+    --cooldown_counter_;
+    wait_ = 0;
+  }
+  if (improved) {
+    best_ = current;
+    have_best_ = true;
+    wait_ = 0;
+    return;
+  }
+  if (cooldown_counter_ > 0) return;
+  if (++wait_ < patience_) return;
+  optimizers::CompiledOptimizer& opt = model_->compiled_optimizer();
+  const double old_lr = opt.learning_rate();
+  if (old_lr > static_cast<double>(static_cast<float>(min_lr_))) {
+    opt.set_learning_rate(std::max(old_lr * factor_, min_lr_));
+    ++reductions_;
+    cooldown_counter_ = cooldown_;
+    wait_ = 0;
+  }
+}
+
+void TerminateOnNaN::on_train_batch_end(int batch, const Logs& logs) {
+  const auto it = logs.find("loss");
+  if (it == logs.end() || std::isfinite(it->second)) return;
+  std::cout << fmt::format("Batch {}: Invalid loss, terminating training\n", batch);
+  terminated_batch_ = batch;
+  model_->stop_training = true;
 }
 
 }  // namespace janus::keras::callbacks

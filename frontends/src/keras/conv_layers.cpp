@@ -46,30 +46,46 @@ Tensor Input::call(const Tensor& x, const RunContext&) { return x.dim() == 4 ? n
 
 // ---- Conv2D ------------------------------------------------------------------------------
 
+// One axis of Conv2D's output for Keras' padding: "valid", or "same" (TensorFlow's total
+// padding max((ceil(in / s) - 1) s + k - in, 0), supported when it splits evenly).
+int64_t conv_axis(int64_t in, int64_t k, int64_t s, const std::string& padding, int64_t& pad, const std::string& who,
+                  const char* axis) {
+  if (padding == "same") {
+    const int64_t out = (in + s - 1) / s;
+    const int64_t total = std::max<int64_t>((out - 1) * s + k - in, 0);
+    JANUS_CHECK(total % 2 == 0, "{}: padding=\"same\" needs {} zeros on the {} axis (kernel {}, stride {}), which "
+                "TensorFlow splits unevenly; janus pads symmetrically only (use an odd kernel with stride 1)",
+                who, total, axis, k, s);
+    pad = total / 2;
+    return out;
+  }
+  JANUS_CHECK(padding == "valid", "{}: padding must be \"valid\" or \"same\" (got \"{}\")", who, padding);
+  pad = 0;
+  JANUS_CHECK(in >= k, "{}: the kernel size {} does not fit the input's {} axis of {}", who, k, axis, in);
+  return (in - k) / s + 1;
+}
+
 Shape Conv2D::build(const Shape& in) {
   require_image(in, describe());
   check_activation(activation_, describe());
-  JANUS_CHECK(filters_ > 0 && kernel_size_ > 0 && strides_ > 0, "{}: filters, kernel_size and strides must be "
-              "positive (got {}, {}, {})", describe(), filters_, kernel_size_, strides_);
-  int64_t pad = 0;
-  if (padding_ == "same") {
-    JANUS_CHECK(strides_ == 1 && kernel_size_ % 2 == 1, "{}: padding=\"same\" is supported for odd kernels with "
-                "strides=1 (got kernel_size={}, strides={}); TensorFlow pads asymmetrically otherwise",
-                describe(), kernel_size_, strides_);
-    pad = (kernel_size_ - 1) / 2;
-  } else {
-    JANUS_CHECK(padding_ == "valid", "{}: padding must be \"valid\" or \"same\" (got \"{}\")", describe(), padding_);
-  }
-  const int64_t h = (in[0] + 2 * pad - kernel_size_) / strides_ + 1;
-  const int64_t w = (in[1] + 2 * pad - kernel_size_) / strides_ + 1;
-  JANUS_CHECK(in[0] + 2 * pad >= kernel_size_ && in[1] + 2 * pad >= kernel_size_,
-              "{}: the {}x{} kernel does not fit the input {}", describe(), kernel_size_, kernel_size_,
-              keras_shape(in));
-  module_ = std::make_shared<nn::Conv2d>(nn::Conv2dOptions(in[2], filters_, kernel_size_)
-                                             .stride(strides_)
-                                             .padding(pad)
-                                             .bias(use_bias_)
-                                             .init(nn::InitProfile::keras));
+  check_initializer(kernel_initializer_, describe());
+  check_initializer(bias_initializer_, describe());
+  const Size2 k = kernel_size_, st = strides_;
+  JANUS_CHECK(filters_ > 0 && k.h > 0 && k.w > 0 && st.h > 0 && st.w > 0, "{}: filters, kernel_size and strides "
+              "must be positive (got {}, {}, {})", describe(), filters_, k.tuple_str(), st.tuple_str());
+  int64_t pad_h = 0, pad_w = 0;
+  const int64_t h = conv_axis(in[0], k.h, st.h, padding_, pad_h, describe(), "height");
+  const int64_t w = conv_axis(in[1], k.w, st.w, padding_, pad_w, describe(), "width");
+  auto conv = std::make_shared<nn::Conv2d>(nn::Conv2dOptions(in[2], filters_, k)
+                                               .stride(st)
+                                               .padding(Size2(pad_h, pad_w))
+                                               .bias(use_bias_)
+                                               .init(nn::InitProfile::keras));
+  // The module's keras profile already drew glorot_uniform / zeros (the defaults), so only
+  // another choice draws again (the default stream of random numbers stays as it was).
+  if (kernel_initializer_ != "glorot_uniform") initialize(conv->weight, kernel_initializer_, describe());
+  if (conv->bias.defined() && bias_initializer_ != "zeros") initialize(conv->bias, bias_initializer_, describe());
+  module_ = conv;
   return finish_build(in, {h, w, filters_});
 }
 
@@ -99,23 +115,24 @@ void Conv2D::set_weights(const NamedTensors& w) {
 
 Shape Pooling2D::build(const Shape& in) {
   require_image(in, describe());
-  const int64_t k = pool_size_, s = strides_ > 0 ? strides_ : pool_size_;
-  JANUS_CHECK(k > 0, "{}: pool_size must be positive (got {})", describe(), k);
+  const Size2 k = pool_size_;
+  const Size2 st(strides_.h > 0 ? strides_.h : k.h, strides_.w > 0 ? strides_.w : k.w);
+  JANUS_CHECK(k.h > 0 && k.w > 0, "{}: pool_size must be positive (got {})", describe(), k.tuple_str());
   int64_t h, w;
   if (padding_ == "same") {
-    h = (in[0] + s - 1) / s;
-    w = (in[1] + s - 1) / s;
-    JANUS_CHECK((h - 1) * s + k <= in[0] && (w - 1) * s + k <= in[1],
+    h = (in[0] + st.h - 1) / st.h;
+    w = (in[1] + st.w - 1) / st.w;
+    JANUS_CHECK((h - 1) * st.h + k.h <= in[0] && (w - 1) * st.w + k.w <= in[1],
                 "{}: padding=\"same\" would need padding for input {} (pool_size={}, strides={}); only the "
-                "no-padding case is supported", describe(), keras_shape(in), k, s);
+                "no-padding case is supported", describe(), keras_shape(in), k.tuple_str(), st.tuple_str());
   } else {
     JANUS_CHECK(padding_ == "valid", "{}: padding must be \"valid\" or \"same\" (got \"{}\")", describe(), padding_);
-    JANUS_CHECK(in[0] >= k && in[1] >= k, "{}: pool_size {} is larger than the input {}", describe(), k,
-                keras_shape(in));
-    h = (in[0] - k) / s + 1;
-    w = (in[1] - k) / s + 1;
+    JANUS_CHECK(in[0] >= k.h && in[1] >= k.w, "{}: pool_size {} is larger than the input {}", describe(),
+                k.tuple_str(), keras_shape(in));
+    h = (in[0] - k.h) / st.h + 1;
+    w = (in[1] - k.w) / st.w + 1;
   }
-  strides_ = s;
+  strides_ = st;
   return finish_build(in, {h, w, in[2]});
 }
 

@@ -13,7 +13,14 @@ Shape Dense::build(const Shape& in) {
               "GlobalAveragePooling2D() layer before Dense)", describe(), keras_shape(in));
   JANUS_CHECK(units_ > 0, "{}: units must be positive (got {})", describe(), units_);
   check_activation(activation_, describe());
-  module_ = std::make_shared<nn::Linear>(nn::LinearOptions(in[0], units_).bias(use_bias_).init(nn::InitProfile::keras));
+  check_initializer(kernel_initializer_, describe());
+  check_initializer(bias_initializer_, describe());
+  auto fc = std::make_shared<nn::Linear>(nn::LinearOptions(in[0], units_).bias(use_bias_).init(nn::InitProfile::keras));
+  // The module's keras profile already drew glorot_uniform / zeros (the defaults), so only
+  // another choice draws again (the default stream of random numbers stays as it was).
+  if (kernel_initializer_ != "glorot_uniform") initialize(fc->weight, kernel_initializer_, describe());
+  if (fc->bias.defined() && bias_initializer_ != "zeros") initialize(fc->bias, bias_initializer_, describe());
+  module_ = fc;
   return finish_build(in, {units_});
 }
 

@@ -12,6 +12,7 @@
 
 #include "keras_internal.h"
 
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -59,8 +60,35 @@ void Sequential::compile(const std::string& optimizer, const Loss& loss, const s
   compile(optimizers::Optimizer::from_name(optimizer), loss, metrics);
 }
 
-History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
-  check_targets(x, y, "fit");
+namespace {
+
+// Rows [b, e) of x.
+Tensor slice_rows(const Tensor& x, int64_t b, int64_t e) {
+  std::vector<int64_t> idx(static_cast<size_t>(e - b));
+  std::iota(idx.begin(), idx.end(), b);
+  return gather_rows(x, idx, 0, idx.size());
+}
+
+}  // namespace
+
+History Sequential::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o_in) {
+  check_targets(x_all, y_all, "fit");
+  FitOptions o = o_in;
+  Tensor x = x_all, y = y_all;
+  // Keras' validation_split: the last fraction of the samples, taken before any shuffling
+  // (split at floor(n (1 - fraction))); validation_data wins when both are given.
+  JANUS_CHECK(o.validation_split_ >= 0.0 && o.validation_split_ < 1.0,
+              "fit: validation_split must be in [0, 1) (got {})", o.validation_split_);
+  if (o.validation_split_ > 0.0 && !o.val_x_.defined()) {
+    const int64_t n_all = x_all.size(0);
+    const int64_t split = static_cast<int64_t>(std::floor(static_cast<double>(n_all) * (1.0 - o.validation_split_)));
+    JANUS_CHECK(split >= 1 && split < n_all, "fit: validation_split={} of {} samples leaves {} for training and {} "
+                "for validation; both need at least one", o.validation_split_, n_all, split, n_all - split);
+    x = slice_rows(x_all, 0, split);
+    y = slice_rows(y_all, 0, split);
+    o.val_x_ = slice_rows(x_all, split, n_all);
+    o.val_y_ = slice_rows(y_all, split, n_all);
+  }
   JANUS_CHECK(o.epochs_ >= 1 && o.batch_size_ >= 1, "fit: epochs and batch_size must be positive (got {}, {})",
               o.epochs_, o.batch_size_);
   JANUS_CHECK(x.size(0) >= 1, "fit: x has no samples (shape {})", shape_str(x.shape()));
@@ -80,6 +108,8 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
 
 History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
   JANUS_CHECK(compiled(), "fit: the model must be compiled first; call model.compile(optimizer, loss)");
+  JANUS_CHECK(o.validation_split_ == 0.0, "fit: validation_split is only supported for arrays, not for a "
+              "PyDataset (got {}); pass validation_data instead", o.validation_split_);
   JANUS_CHECK(o.epochs_ >= 1, "fit: epochs must be positive (got {})", o.epochs_);
   const int64_t steps = source.size();
   JANUS_CHECK(steps >= 1, "fit: the PyDataset has no batches (size() is {})", steps);
@@ -157,7 +187,7 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
   return history;
 }
 
-Logs Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
+Scores Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   check_targets(x, y, "evaluate");
   ensure_graph();
   NoGradGuard no_grad;
@@ -173,9 +203,10 @@ Logs Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) 
     loss_mean.add(compute_loss(out, yb).item(), static_cast<double>(e - b));
     if (!metrics_.empty()) correct += count_hits(out, yb);
   }
-  Logs logs{{"loss", loss_mean.value()}};
-  for (const auto& m : metrics_) logs[m] = correct / static_cast<double>(n);
-  return logs;
+  Scores scores;
+  scores.add("loss", loss_mean.value());
+  for (const auto& m : metrics_) scores.add(m, correct / static_cast<double>(n));
+  return scores;
 }
 
 Tensor Sequential::predict(const Tensor& x, int64_t batch_size) {

@@ -130,11 +130,55 @@ void Sequential::set_weights(const NamedTensors& weights) {
     JANUS_CHECK(used[i], "set_weights: \"{}\" matches no layer of model \"{}\"", weights[i].first, name_);
 }
 
+namespace {
+
+// Keras 3 writes "*.weights.h5" as HDF5; janus' weight files are safetensors, so an .h5 name
+// is refused rather than given bytes Keras (and h5py) cannot read.
+void refuse_h5(const std::string& path, const char* who) {
+  const bool h5 = path.size() >= 3 && (path.compare(path.size() - 3, 3, ".h5") == 0 ||
+                                       (path.size() >= 5 && path.compare(path.size() - 5, 5, ".hdf5") == 0));
+  JANUS_CHECK(!h5, "{}: \"{}\" names an HDF5 file (Keras 3's .weights.h5 layout), which janus does not write or "
+              "read; use a .safetensors name (Keras names such as \"conv2d/kernel\" in Keras layouts, readable "
+              "with the safetensors package)", who, path);
+}
+
+}  // namespace
+
 void Sequential::save_weights(const std::string& path) const {
+  refuse_h5(path, "save_weights");
   save_safetensors(path, get_weights(), {{"format", "keras"}, {"model", name_}});
 }
 
-void Sequential::load_weights(const std::string& path) { set_weights(load_safetensors(path)); }
+void Sequential::load_weights(const std::string& path) {
+  refuse_h5(path, "load_weights");
+  set_weights(load_safetensors(path));
+}
+
+void Scores::add(const std::string& name, double value) {
+  names_.push_back(name);
+  values_.push_back(value);
+}
+
+double Scores::operator[](size_t i) const {
+  JANUS_CHECK(i < values_.size(), "evaluate: score[{}] is out of range: the scores are {} values (the loss, then "
+              "the metrics in compile's order)", i, values_.size());
+  return values_[i];
+}
+
+double Scores::at(const std::string& name) const {
+  std::string have;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return values_[i];
+    have += (i ? ", " : "") + names_[i];
+  }
+  JANUS_FAIL("evaluate: no score named \"{}\" (the scores are: {})", name, have);
+}
+
+Logs Scores::as_dict() const {
+  Logs out;
+  for (size_t i = 0; i < names_.size(); ++i) out[names_[i]] = values_[i];
+  return out;
+}
 
 int64_t Sequential::count_params() const {
   int64_t n = 0;

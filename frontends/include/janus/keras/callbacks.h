@@ -82,8 +82,10 @@ class EarlyStopping : public Callback {
 };
 
 // Saves the model's weights (safetensors, Keras names such as "conv2d/kernel" in Keras
-// layouts) after each epoch, or only when `monitor` improved. "{epoch}" in the path is
-// replaced by the 1-based epoch number. Writes are atomic.
+// layouts) after each epoch, or only when `monitor` improved. The path takes Python format
+// fields as Keras does: {epoch} (1-based) and any logged name, with a format spec --
+// "model.{epoch:02d}-{val_loss:.2f}.safetensors" -> "model.03-0.41.safetensors"; "{{" and
+// "}}" are literal braces. Writes are atomic.
 class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss")
@@ -100,6 +102,46 @@ class ModelCheckpoint : public Callback {
   double best_ = 0.0;
   bool have_best_ = false;
   int saves_ = 0;
+};
+
+// The path of ModelCheckpoint for `epoch` (0-based) and `logs`: Python's str.format with
+// epoch + 1 and the logs. Throws janus::Error for an unknown field or a bad spec.
+std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs);
+
+// Keras 3's ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, mode="auto",
+// min_delta=1e-4, cooldown=0, min_lr=0): when `monitor` has not improved by min_delta for
+// `patience` epochs, lr = max(lr * factor, min_lr), then `cooldown` epochs without counting.
+class ReduceLROnPlateau : public Callback {
+ public:
+  explicit ReduceLROnPlateau(std::string monitor = "val_loss") : monitor_(std::move(monitor)) {}
+  ReduceLROnPlateau& factor(double v) { factor_ = v; return *this; }
+  ReduceLROnPlateau& patience(int v) { patience_ = v; return *this; }
+  ReduceLROnPlateau& mode(const std::string& v) { mode_ = v; return *this; }
+  ReduceLROnPlateau& min_delta(double v) { min_delta_ = v; return *this; }
+  ReduceLROnPlateau& cooldown(int v) { cooldown_ = v; return *this; }
+  ReduceLROnPlateau& min_lr(double v) { min_lr_ = v; return *this; }
+  void on_train_begin() override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  int reductions() const { return reductions_; }
+
+ private:
+  std::string monitor_, mode_ = "auto";
+  double factor_ = 0.1, min_delta_ = 1e-4, min_lr_ = 0.0, best_ = 0.0;
+  int patience_ = 10, cooldown_ = 0, cooldown_counter_ = 0, wait_ = 0, reductions_ = 0;
+  bool have_best_ = false;
+};
+
+// Keras' TerminateOnNaN: stops training at the first batch whose loss is NaN or infinite
+// (printing "Batch <i>: Invalid loss, terminating training" as Keras does).
+class TerminateOnNaN : public Callback {
+ public:
+  void on_train_begin() override { terminated_batch_ = -1; }
+  void on_train_batch_end(int batch, const Logs& logs) override;
+  // The 0-based batch (within its epoch) that stopped training, -1 if none did.
+  int terminated_batch() const { return terminated_batch_; }
+
+ private:
+  int terminated_batch_ = -1;
 };
 
 // Sets the optimizer's learning rate at each epoch begin to schedule(epoch, current lr),

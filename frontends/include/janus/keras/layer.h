@@ -68,4 +68,14 @@ class Layer {
 Tensor apply_activation(const std::string& activation, const Tensor& x, const std::string& layer);
 void check_activation(const std::string& activation, const std::string& layer);
 
+// Fills `t` (a kernel in janus' layout (out, in, kh, kw) / (out, in), or a bias) with the
+// Keras initializer `name`: "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+// "lecun_uniform", "lecun_normal" (fans from the kernel, as Keras computes them; the
+// normal ones are truncated at two standard deviations, as Keras' VarianceScaling),
+// "zeros", "ones", "random_normal" (stddev 0.05), "random_uniform" (+-0.05),
+// "truncated_normal" (stddev 0.05). Draws from `gen` (the default generator when null).
+// Throws janus::Error naming `layer` for an unknown name.
+void initialize(Tensor t, const std::string& name, const std::string& layer, Generator* gen = nullptr);
+void check_initializer(const std::string& name, const std::string& layer);
+
 }  // namespace janus::keras::layers

@@ -4,13 +4,17 @@
 //   keras::layers::Conv2D(32, 3).padding("same").use_bias(false)
 //   keras::layers::BatchNormalization().momentum(0.9).epsilon(1e-5)
 //   keras::layers::MaxPooling2D(2)            // strides default to pool_size
+//   keras::layers::Conv2D(32, {3, 5}, "relu")  // (h, w) pairs; activation as third argument
+//   keras::layers::Dense(10, "softmax").kernel_initializer("he_normal")
 //
 // Shapes are channels-last without the batch axis, as Keras prints them: Input({32, 32, 3}).
 #pragma once
 
+#include <janus/core/size2.h>
 #include <janus/keras/layer.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace janus::keras::layers {
@@ -30,15 +34,21 @@ class Input : public Layer {
   Shape shape_;
 };
 
-// Conv2D(filters, kernel_size, strides=1, padding="valid", use_bias=True, activation=None).
-// padding "same" is supported where it is symmetric (odd kernel, stride 1).
+// Conv2D(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
+// kernel_initializer="glorot_uniform", bias_initializer="zeros"). kernel_size and strides
+// are an int or an (h, w) pair: Conv2D(32, {3, 5}). padding "same" is supported where it
+// is symmetric (odd kernel sizes, stride 1 on that axis).
 class Conv2D : public Layer {
  public:
-  Conv2D(int64_t filters, int64_t kernel_size) : filters_(filters), kernel_size_(kernel_size) {}
-  Conv2D& strides(int64_t v) { strides_ = v; return *this; }
+  Conv2D(int64_t filters, Size2 kernel_size, std::string activation = "")
+      : filters_(filters), kernel_size_(kernel_size), activation_(std::move(activation)) {}
+  Conv2D& strides(Size2 v) { strides_ = v; return *this; }
   Conv2D& padding(const std::string& v) { padding_ = v; return *this; }
   Conv2D& use_bias(bool v) { use_bias_ = v; return *this; }
   Conv2D& activation(const std::string& v) { activation_ = v; return *this; }
+  // By Keras name: see initialize() in layer.h.
+  Conv2D& kernel_initializer(const std::string& v) { kernel_initializer_ = v; return *this; }
+  Conv2D& bias_initializer(const std::string& v) { bias_initializer_ = v; return *this; }
   std::string class_name() const override { return "Conv2D"; }
   std::string base_name() const override { return "conv2d"; }
   Shape build(const Shape& input_shape) override;
@@ -47,17 +57,22 @@ class Conv2D : public Layer {
   void set_weights(const NamedTensors& weights) override;
 
  private:
-  int64_t filters_, kernel_size_, strides_ = 1;
+  int64_t filters_;
+  Size2 kernel_size_, strides_ = 1;
   std::string padding_ = "valid", activation_;
+  std::string kernel_initializer_ = "glorot_uniform", bias_initializer_ = "zeros";
   bool use_bias_ = true;
 };
 
-// Dense(units, activation=None, use_bias=True) on a flat (features) input.
+// Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+// bias_initializer="zeros") on a flat (features) input: Dense(10, "softmax").
 class Dense : public Layer {
  public:
-  explicit Dense(int64_t units) : units_(units) {}
+  explicit Dense(int64_t units, std::string activation = "") : units_(units), activation_(std::move(activation)) {}
   Dense& activation(const std::string& v) { activation_ = v; return *this; }
   Dense& use_bias(bool v) { use_bias_ = v; return *this; }
+  Dense& kernel_initializer(const std::string& v) { kernel_initializer_ = v; return *this; }
+  Dense& bias_initializer(const std::string& v) { bias_initializer_ = v; return *this; }
   std::string class_name() const override { return "Dense"; }
   std::string base_name() const override { return "dense"; }
   Shape build(const Shape& input_shape) override;
@@ -68,6 +83,7 @@ class Dense : public Layer {
  private:
   int64_t units_;
   std::string activation_;
+  std::string kernel_initializer_ = "glorot_uniform", bias_initializer_ = "zeros";
   bool use_bias_ = true;
 };
 
@@ -180,20 +196,21 @@ class LayerNormalization : public Layer {
 // version. padding "same" is accepted where it needs no padding (sizes divisible).
 class Pooling2D : public Layer {
  public:
-  Pooling2D(int64_t pool_size, bool max) : pool_size_(pool_size), max_(max) {}
+  Pooling2D(Size2 pool_size, bool max) : pool_size_(pool_size), max_(max) {}
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 
  protected:
-  int64_t pool_size_, strides_ = 0;
+  Size2 pool_size_, strides_ = 0;  // strides 0: pool_size
   std::string padding_ = "valid";
   bool max_;
 };
 
+// pool_size and strides: an int or an (h, w) pair, MaxPooling2D({2, 3}).
 class MaxPooling2D : public Pooling2D {
  public:
-  explicit MaxPooling2D(int64_t pool_size = 2) : Pooling2D(pool_size, true) {}
-  MaxPooling2D& strides(int64_t v) { strides_ = v; return *this; }
+  explicit MaxPooling2D(Size2 pool_size = 2) : Pooling2D(pool_size, true) {}
+  MaxPooling2D& strides(Size2 v) { strides_ = v; return *this; }
   MaxPooling2D& padding(const std::string& v) { padding_ = v; return *this; }
   std::string class_name() const override { return "MaxPooling2D"; }
   std::string base_name() const override { return "max_pooling2d"; }
@@ -201,8 +218,8 @@ class MaxPooling2D : public Pooling2D {
 
 class AveragePooling2D : public Pooling2D {
  public:
-  explicit AveragePooling2D(int64_t pool_size = 2) : Pooling2D(pool_size, false) {}
-  AveragePooling2D& strides(int64_t v) { strides_ = v; return *this; }
+  explicit AveragePooling2D(Size2 pool_size = 2) : Pooling2D(pool_size, false) {}
+  AveragePooling2D& strides(Size2 v) { strides_ = v; return *this; }
   AveragePooling2D& padding(const std::string& v) { padding_ = v; return *this; }
   std::string class_name() const override { return "AveragePooling2D"; }
   std::string base_name() const override { return "average_pooling2d"; }
@@ -251,6 +268,24 @@ class Activation : public Layer {
 
  private:
   std::string activation_;
+};
+
+// Lambda(function): a layer from a C++ function of janus ops on Keras' channels-last
+// tensors -- (N, H, W, C) images or (N, features) -- traced into the graph like any layer
+// (images are permuted around it by explicit layout nodes). The output shape is found by
+// running the function once on a zero batch when the layer is built.
+//
+//   kl::Lambda([](const Tensor& x) { return x * 2.0f + 1.0f; })
+class Lambda : public Layer {
+ public:
+  explicit Lambda(std::function<Tensor(const Tensor&)> function) : function_(std::move(function)) {}
+  std::string class_name() const override { return "Lambda"; }
+  std::string base_name() const override { return "lambda"; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+
+ private:
+  std::function<Tensor(const Tensor&)> function_;
 };
 
 class ReLU : public Layer {

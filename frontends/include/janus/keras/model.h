@@ -66,6 +66,9 @@ struct Loss {
 
 struct FitOptions {
   FitOptions& epochs(int v) { epochs_ = v; return *this; }
+  // Arrays only: the last `fraction` of the samples (before shuffling), as Keras takes them,
+  // become the validation data (validation_data, when given, wins as in Keras).
+  FitOptions& validation_split(double fraction) { validation_split_ = fraction; return *this; }
   // Arrays only; a PyDataset makes its own batches (validation still uses batch_size).
   FitOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
   FitOptions& validation_data(const Tensor& x, const Tensor& y) { val_x_ = x; val_y_ = y; return *this; }
@@ -76,12 +79,34 @@ struct FitOptions {
   FitOptions& verbose(int v) { verbose_ = v; return *this; }
   FitOptions& seed(uint64_t v) { seed_ = v; return *this; }  // shuffling and dropout
   int epochs_ = 1;
+  double validation_split_ = 0.0;
   int64_t batch_size_ = 32;
   Tensor val_x_, val_y_;
   bool shuffle_ = true;
   std::vector<std::shared_ptr<callbacks::Callback>> callbacks_;
   int verbose_ = 1;
   uint64_t seed_ = 0;
+};
+
+// evaluate()'s result: Keras' list -- the loss, then the metrics in compile's order, so
+// score[0] is the loss and score[1] the first metric -- and, by name, Keras'
+// return_dict=True: score.at("accuracy"), score.as_dict() (it converts to Logs too).
+class Scores {
+ public:
+  void add(const std::string& name, double value);
+  size_t size() const { return values_.size(); }
+  // Throws janus::Error naming the valid range when i is out of it.
+  double operator[](size_t i) const;
+  // Throws janus::Error listing the names when `name` is not one of them.
+  double at(const std::string& name) const;
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<double>& values() const { return values_; }
+  Logs as_dict() const;
+  operator Logs() const { return as_dict(); }  // NOLINT: implicit, Logs e = model.evaluate(x, y)
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<double> values_;
 };
 
 // History.history: per-epoch values of every logged quantity.
@@ -118,8 +143,9 @@ class Sequential {
   // checks arrays; source.on_epoch_begin()/on_epoch_end() around every epoch. Throws
   // janus::Error for an empty source or a batch that does not fit the model.
   History fit(utils::PyDataset& source, const FitOptions& options = {});
-  // Loss and metrics in inference mode: {"loss": ..., "accuracy": ...}.
-  Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
+  // Loss and metrics in inference mode, in compile's order: score[0] the loss,
+  // score.at("accuracy") by name.
+  Scores evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
   // Outputs are channels-last, as output_shape() says: (N, H, W, C) for an image output.
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
   // One call of the model (inference unless training), through the graph.
@@ -134,7 +160,9 @@ class Sequential {
   // Weights in Keras names and layouts: "conv2d/kernel" (kh, kw, in, out), ...
   NamedTensors get_weights() const;
   void set_weights(const NamedTensors& weights);
-  void save_weights(const std::string& path) const;  // safetensors, atomic
+  // safetensors, atomic. Keras 3's "*.weights.h5" (HDF5) is refused with an error: janus
+  // never writes safetensors bytes under an .h5 name.
+  void save_weights(const std::string& path) const;
   void load_weights(const std::string& path);
 
   // Keras 3's table: Layer (type) | Output Shape | Param # in a box, then "Total params:

@@ -45,11 +45,15 @@ std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
 
 Batch DataLoader::make_batch(int64_t epoch, int64_t index) const {
   const int64_t b = options_.batch_size();
-  const int64_t begin = index * b;
-  const int64_t n = std::min(b, data_.size() - begin);
+  const int64_t global_n = std::min(b, data_.size() - index * b);
+  // This rank's slice of the global batch (all of it for one process).
+  const auto [lo, hi] = shard_range(global_n, options_.sampler().rank, options_.sampler().world);
+  const int64_t begin = index * b + lo;
+  const int64_t n = hi - lo;
   const int64_t c = data_.channels(), h = data_.height(), w = data_.width(), m = c * h * w;
   Batch out;
   out.index = index;
+  out.global_size = global_n;
   Tensor x = empty({n, c, h, w});  // (N, C, H, W)
   out.labels = empty({n});         // (N)
   for (int64_t k = 0; k < n; ++k) {
@@ -57,9 +61,19 @@ Batch DataLoader::make_batch(int64_t epoch, int64_t index) const {
     data_.image_to_float(src, x.data() + k * m);
     out.labels.data()[k] = static_cast<float>(data_.label(src));
   }
-  Generator gen(detail::mix_seed(options_.seed_value(), static_cast<uint64_t>(epoch),
-                                 0x100000000ULL + static_cast<uint64_t>(index)));
-  for (const auto& t : options_.transforms()) t->apply(x.data(), x.shape(), gen);
+  if (options_.per_sample()) {
+    // One generator per image from its position in the epoch: the same draws for every N.
+    const Shape one{1, c, h, w};
+    for (int64_t k = 0; k < n; ++k) {
+      Generator gen(detail::mix_seed(options_.seed_value(), static_cast<uint64_t>(epoch),
+                                     0x200000000ULL + static_cast<uint64_t>(begin + k)));
+      for (const auto& t : options_.transforms()) t->apply(x.data() + k * m, one, gen);
+    }
+  } else {
+    Generator gen(detail::mix_seed(options_.seed_value(), static_cast<uint64_t>(epoch),
+                                   0x100000000ULL + static_cast<uint64_t>(index)));
+    for (const auto& t : options_.transforms()) t->apply(x.data(), x.shape(), gen);
+  }
   if (options_.layout_value() == Layout::kNCHW) {
     out.images = x;
     return out;

@@ -70,7 +70,7 @@ BatchNorm::BatchNorm(const BatchNormOptions& o, const char* type_name, int64_t m
 NormOptions BatchNorm::norm_options() const {
   const BatchNormOptions& o = options_;
   NormOptions n = o.profile_ == NormProfile::keras ? NormOptions::keras_batch_norm() : NormOptions::torch_batch_norm();
-  n.eps(o.eps_).relu(o.relu_);
+  n.eps(o.eps_).relu(o.relu_).sync(o.sync_);
   if (o.momentum_) n.momentum(*o.momentum_);
   else n.cumulative(true);
   // Keras: a non-trainable BatchNormalization runs in inference mode, even inside fit().
@@ -88,11 +88,26 @@ Tensor BatchNorm::run(const Tensor& x, bool relu) {
 std::string BatchNorm::extra_repr() const {
   const BatchNormOptions& o = options_;
   if (o.profile_ == NormProfile::keras)
-    return fmt::format("{}, epsilon={}, momentum={}, center={}, scale={}", o.num_features_, o.eps_, *o.momentum_,
-                       fmt_bool(o.center_), fmt_bool(o.scale_));
-  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", o.num_features_, o.eps_,
+    return fmt::format("{}, epsilon={}, momentum={}, center={}, scale={}{}", o.num_features_, o.eps_, *o.momentum_,
+                       fmt_bool(o.center_), fmt_bool(o.scale_), o.sync_ ? ", synchronized=True" : "");
+  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}{}", o.num_features_, o.eps_,
                      o.momentum_ ? fmt::format("{}", *o.momentum_) : std::string("None"),
-                     fmt_bool(o.center_ && o.scale_), fmt_bool(o.track_running_stats_));
+                     fmt_bool(o.center_ && o.scale_), fmt_bool(o.track_running_stats_),
+                     o.sync_ && type_name() != "SyncBatchNorm" ? ", sync=True" : "");
+}
+
+std::shared_ptr<Module> convert_sync_batchnorm(std::shared_ptr<Module> module) {
+  JANUS_CHECK(module != nullptr, "convert_sync_batchnorm: expected a module (got null)");
+  for (auto& [name, m] : module->named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm*>(m)) bn->set_sync(true);
+  return module;
+}
+
+int64_t count_sync_batchnorm(Module& module) {
+  int64_t n = 0;
+  for (auto& [name, m] : module.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm*>(m)) n += bn->is_sync() ? 1 : 0;
+  return n;
 }
 
 // ---- PerChannelStdNorm -----------------------------------------------------------------------

@@ -10,14 +10,48 @@
 #include "conv_kernels.h"
 
 #include <janus/core/autograd.h>
+#include <janus/core/deterministic.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/conv.h>
+#include <janus/core/parallel.h>
+
+#include <vector>
 
 #include <algorithm>
 
 namespace janus {
 
 namespace {
+
+// Deterministic mode (core/deterministic.h): every image runs alone (im2col, one image per
+// call, single-threaded GEMMs), so its output and gradient terms have the same bits whatever
+// the batch it came in; dw and db are the tree sums of the per-image terms.
+detail::ConvGeometry one_image(detail::ConvGeometry g) {
+  g.n = 1;
+  g.algo = detail::ConvAlgo::im2col;
+  g.chunk_columns = 0;
+  return g;
+}
+
+void deterministic_forward(float* y, const float* x, const float* w, const float* b, const detail::ConvGeometry& g) {
+  const detail::ConvGeometry g1 = one_image(g);
+  const int64_t xs = g.c_in * g.h * g.w, ys = g.c_out * g.out_h() * g.out_w();
+  for (int64_t n = 0; n < g.n; ++n) detail::conv2d_forward(y + n * ys, x + n * xs, w, b, g1);
+}
+
+void deterministic_backward(float* dx, float* dw, float* db, const float* dy, const float* x, const float* w,
+                            const detail::ConvGeometry& g) {
+  const detail::ConvGeometry g1 = one_image(g);
+  const int64_t xs = g.c_in * g.h * g.w, ys = g.c_out * g.out_h() * g.out_w();
+  const int64_t wn = g.c_out * g.group_k();
+  std::vector<float> dw_parts(dw ? static_cast<size_t>(g.n * wn) : 0, 0.0f);
+  std::vector<float> db_parts(db ? static_cast<size_t>(g.n * g.c_out) : 0, 0.0f);
+  for (int64_t n = 0; n < g.n; ++n)
+    detail::conv2d_backward(dx ? dx + n * xs : nullptr, dw ? dw_parts.data() + n * wn : nullptr,
+                            db ? db_parts.data() + n * g.c_out : nullptr, dy + n * ys, x + n * xs, w, g1);
+  if (dw) tree_sum(dw_parts.data(), g.n, wn, wn, 1, dw);  // dw, db are zeros: overwriting = adding
+  if (db) tree_sum(db_parts.data(), g.n, g.c_out, g.c_out, 1, db);
+}
 
 detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor& b,
                                   const Attrs& attrs) {
@@ -74,7 +108,8 @@ Tensor conv2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const R
   const Tensor b = in.size() == 3 ? in[2] : Tensor();
   const detail::ConvGeometry g = check_conv2d(x, w, b, attrs);
   Tensor y = empty({g.n, g.c_out, g.out_h(), g.out_w()});
-  detail::conv2d_forward(y.data(), x.data(), w.data(), b.defined() ? b.data() : nullptr, g);
+  if (deterministic()) deterministic_forward(y.data(), x.data(), w.data(), b.defined() ? b.data() : nullptr, g);
+  else detail::conv2d_forward(y.data(), x.data(), w.data(), b.defined() ? b.data() : nullptr, g);
   const Tensor xd = x.detach(), wd = w.detach();
   const size_t n_inputs = in.size();
   record(y, "conv2d", in, [xd, wd, g, n_inputs](const Tensor& dy, const std::vector<bool>& needs) {
@@ -83,8 +118,9 @@ Tensor conv2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const R
     if (needs[0]) grads[0] = zeros(xd.shape());
     if (needs[1]) grads[1] = zeros(wd.shape());
     if (want_db) grads[2] = zeros({g.c_out});
-    detail::conv2d_backward(needs[0] ? grads[0].data() : nullptr, needs[1] ? grads[1].data() : nullptr,
-                            want_db ? grads[2].data() : nullptr, dy.data(), xd.data(), wd.data(), g);
+    (deterministic() ? deterministic_backward : detail::conv2d_backward)(
+        needs[0] ? grads[0].data() : nullptr, needs[1] ? grads[1].data() : nullptr,
+        want_db ? grads[2].data() : nullptr, dy.data(), xd.data(), wd.data(), g);
     return grads;
   });
   return y;

@@ -2,10 +2,13 @@
 // (y = x w^T + b, PyTorch's weight layout). All products go through OpenBLAS cblas_sgemm;
 // the raw kernels below take row-major pointers and sizes and know nothing of autograd.
 #include <janus/core/autograd.h>
+#include <janus/core/deterministic.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/linalg.h>
 
 #include <cblas.h>
+
+#include <vector>
 
 namespace janus {
 
@@ -104,6 +107,38 @@ JANUS_REGISTER_OP(matmul, {"matmul", matmul_forward});
 
 // ---- linear ------------------------------------------------------------------------------
 // x (..., in) with the leading axes merged into N rows, weight (out, in), bias (out).
+// Deterministic mode (core/deterministic.h): plain loops per row, so a row's output and its
+// gradient terms have the same bits whatever the batch; dW and db are tree sums over rows.
+
+void linear_rows_deterministic(float* y, const float* x, const float* w, const float* b, int64_t rows,
+                               int64_t outs, int64_t ins) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < outs; ++j) {
+      float s = 0.0f;
+      const float *px = x + r * ins, *pw = w + j * ins;
+      for (int64_t i = 0; i < ins; ++i) s += px[i] * pw[i];
+      y[r * outs + j] = b ? s + b[j] : s;
+    }
+}
+
+void linear_backward_deterministic(float* gx, float* gw, float* gb, const float* g, const float* x, const float* w,
+                                   int64_t rows, int64_t outs, int64_t ins) {
+  if (gx)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < ins; ++i) {
+        float s = 0.0f;
+        for (int64_t j = 0; j < outs; ++j) s += g[r * outs + j] * w[j * ins + i];
+        gx[r * ins + i] = s;
+      }
+  if (gw) {
+    std::vector<float> parts(static_cast<size_t>(rows * outs * ins));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < outs; ++j)
+        for (int64_t i = 0; i < ins; ++i) parts[(r * outs + j) * ins + i] = g[r * outs + j] * x[r * ins + i];
+    tree_sum(parts.data(), rows, outs * ins, outs * ins, 1, gw);
+  }
+  if (gb) tree_sum(g, rows, outs, outs, 1, gb);
+}
 
 Tensor linear_forward(const std::vector<Tensor>& in, const Attrs&, const RunContext&) {
   JANUS_CHECK(in.size() == 3 && in[0].defined() && in[1].defined(),
@@ -132,12 +167,22 @@ Tensor linear_forward(const std::vector<Tensor>& in, const Attrs&, const RunCont
       for (int64_t j = 0; j < outs; ++j) po[r * outs + j] = pb[j];
     beta = 1.0f;
   }
-  gemm(false, true, rows, outs, ins, 1.0f, x.data(), w.data(), beta, po);
+  if (deterministic()) linear_rows_deterministic(po, x.data(), w.data(), bias.defined() ? bias.data() : nullptr, rows, outs, ins);
+  else gemm(false, true, rows, outs, ins, 1.0f, x.data(), w.data(), beta, po);
 
   const Tensor xd = x.detach(), wd = w.detach();
   record(out, "linear", in, [xd, wd, rows, outs, ins](const Tensor& g, const std::vector<bool>& needs) {
     // y = x W^T + b:  dx = dy W (N, in),  dW = dy^T x (out, in),  db = sum_rows dy (out).
     Tensor gx, gw, gb;
+    if (deterministic()) {
+      if (needs[0]) gx = empty(xd.shape());
+      if (needs[1]) gw = empty(wd.shape());
+      if (needs.size() > 2 && needs[2]) gb = empty({outs});
+      linear_backward_deterministic(gx.defined() ? gx.data() : nullptr, gw.defined() ? gw.data() : nullptr,
+                                    gb.defined() ? gb.data() : nullptr, g.data(), xd.data(), wd.data(), rows, outs,
+                                    ins);
+      return std::vector<Tensor>{gx, gw, gb};
+    }
     if (needs[0]) {
       gx = empty(xd.shape());
       gemm(false, false, rows, ins, outs, 1.0f, g.data(), wd.data(), 0.0f, gx.data());

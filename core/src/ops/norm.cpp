@@ -4,9 +4,12 @@
 #include "norm_kernels.h"
 
 #include <janus/core/autograd.h>
+#include <janus/core/deterministic.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/norm.h>
+#include <janus/core/process_group.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -65,6 +68,7 @@ Attrs NormOptions::to_attrs() const {
                                    momentum_convention_ == MomentumConvention::new_value ? "new" : "old");
   a.set("cumulative", cumulative_).set("unbiased_running_var", unbiased_running_var_);
   a.set("stats", to_string(stats_)).set("reject_single_value", reject_single_value_).set("relu", relu_);
+  if (sync_) a.set("sync", true);  // absent = off: graphs and hashes of plain BN are unchanged
   return a;
 }
 
@@ -90,6 +94,7 @@ NormOptions NormOptions::from_attrs(const Attrs& a) {
                                    {"running", StatsSource::running}},
                                   "stats"));
   o.reject_single_value(a.get_bool("reject_single_value", true)).relu(a.get_bool("relu", false));
+  o.sync(a.get_bool("sync", false));
   return o;
 }
 
@@ -187,15 +192,85 @@ struct Stats {
   std::vector<double> k;       // (rows): coefficient of the variance term in backward
 };
 
-// Statistics from this batch: mean and r = 1/sqrt(var + eps), or 1/(std + eps).
-Stats batch_stats(const Tensor& x, const NormPlan& p, const NormOptions& o, std::vector<double>& mean,
-                  std::vector<double>& var) {
-  norm_detail::row_moments(x.data(), p, mean, var);
+// Per-row mean and biased variance of the batch, and the count they are over. Three ways:
+//   local      this process' batch (row_moments), the plain op;
+//   tree       deterministic mode, batch axes: per-sample sums combined by tree_sum, and over
+//              ranks by allreduce_sum_ordered (SyncBN): the same bits for every N;
+//   merged     SyncBN: every rank's (count, mean, M2) gathered and merged in rank order
+//              (Chan et al.'s pairwise update), the same result on every rank.
+struct Moments {
+  std::vector<double> mean, var;
+  double count = 0;
+};
+
+Moments batch_moments(const Tensor& x, const NormPlan& p, bool across, bool tree, ProcessGroup& pg) {
+  Moments mo;
+  const int64_t rows = p.rows;
+  if (tree) {
+    std::vector<double> parts(static_cast<size_t>(p.segs * rows));
+    std::vector<double> s(rows + 1);
+    norm_detail::seg_sums(x.data(), p, parts.data());
+    tree_sum(parts.data(), p.segs, rows, rows, 1, s.data());
+    s[rows] = static_cast<double>(p.count());
+    if (across) allreduce_sum_ordered(pg, s.data(), rows + 1);
+    mo.count = s[rows];
+    mo.mean.resize(rows);
+    std::vector<float> muf(rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      mo.mean[r] = mo.count > 0 ? s[r] / mo.count : 0.0;
+      muf[r] = static_cast<float>(mo.mean[r]);
+    }
+    std::vector<double> sq(parts.size()), lin(parts.size()), d(2 * rows);
+    norm_detail::seg_dev_parts(x.data(), p, muf.data(), sq.data(), lin.data());
+    tree_sum(sq.data(), p.segs, rows, rows, 1, d.data());
+    tree_sum(lin.data(), p.segs, rows, rows, 1, d.data() + rows);
+    if (across) allreduce_sum_ordered(pg, d.data(), 2 * rows);
+    mo.var.resize(rows);
+    const double m = mo.count;
+    for (int64_t r = 0; r < rows; ++r)
+      mo.var[r] = m > 0 ? std::max(0.0, (d[r] - d[rows + r] * d[rows + r] / m) / m) : 0.0;
+    return mo;
+  }
+  if (p.count() > 0) norm_detail::row_moments(x.data(), p, mo.mean, mo.var);
+  else mo.mean.assign(rows, 0.0), mo.var.assign(rows, 0.0);
+  mo.count = static_cast<double>(p.count());
+  if (!across) return mo;
+  // [count, mean (rows), M2 (rows)] from every rank, merged in rank order.
+  const int64_t w = 1 + 2 * rows;
+  std::vector<double> mine(w), all(static_cast<size_t>(w) * pg.size());
+  mine[0] = mo.count;
+  for (int64_t r = 0; r < rows; ++r) {
+    mine[1 + r] = mo.mean[r];
+    mine[1 + rows + r] = mo.var[r] * mo.count;
+  }
+  pg.allgather(mine.data(), static_cast<int64_t>(sizeof(double)) * w, all.data());
+  double n = 0;
+  std::vector<double> mean(rows, 0.0), m2(rows, 0.0);
+  for (int q = 0; q < pg.size(); ++q) {
+    const double* o = all.data() + static_cast<size_t>(q) * w;
+    const double nb = o[0];
+    if (nb <= 0) continue;
+    const double nab = n + nb;
+    for (int64_t r = 0; r < rows; ++r) {
+      const double delta = o[1 + r] - mean[r];
+      mean[r] += delta * (nb / nab);
+      m2[r] += o[1 + rows + r] + delta * delta * (n * nb / nab);
+    }
+    n = nab;
+  }
+  mo.count = n;
+  mo.mean = mean;
+  for (int64_t r = 0; r < rows; ++r) mo.var[r] = n > 0 ? m2[r] / n : 0.0;
+  return mo;
+}
+
+// Statistics from the batch moments: mean and r = 1/sqrt(var + eps), or 1/(std + eps).
+Stats batch_stats(const Tensor& x, const NormPlan& p, const NormOptions& o, const std::vector<double>& mean,
+                  const std::vector<double>& var, double m) {
   Stats st;
   st.mean.resize(p.rows);
   st.r.resize(p.rows);
   st.k.resize(p.rows);
-  const double m = static_cast<double>(p.count());
   for (int64_t row = 0; row < p.rows; ++row) {
     const double v = var[row];
     double r, k;
@@ -226,7 +301,7 @@ Stats batch_stats(const Tensor& x, const NormPlan& p, const NormOptions& o, std:
 
 // running = (1 - a) running + a * batch; a from the momentum convention or 1 / num_batches.
 void update_running(Tensor rm, Tensor rv, Tensor nbt, const NormPlan& p, const NormOptions& o,
-                    const std::vector<double>& mean, const std::vector<double>& var) {
+                    const std::vector<double>& mean, const std::vector<double>& var, double m) {
   if (nbt.defined()) nbt.data()[0] += 1.0f;
   double a;
   if (o.cumulative_) {
@@ -235,7 +310,6 @@ void update_running(Tensor rm, Tensor rv, Tensor nbt, const NormPlan& p, const N
   } else {
     a = o.momentum_convention_ == MomentumConvention::new_value ? o.momentum_ : 1.0 - o.momentum_;
   }
-  const double m = static_cast<double>(p.count());
   const double bessel = (o.unbiased_running_var_ && m > 1) ? m / (m - 1.0) : 1.0;
   // Per channel: batch norm has one row per channel; instance norm averages its N rows.
   const int64_t per = p.axes == NormAxes::batch ? 1 : p.n;
@@ -283,14 +357,22 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
                          (o.stats_ == StatsSource::auto_ && (ctx.training || !rm.defined()));
   const bool update = use_batch && o.stats_ == StatsSource::auto_ && ctx.training && rm.defined();
 
+  // SyncBN collectives run in training only (eval, like PyTorch's, is per process).
+  const std::shared_ptr<ProcessGroup> pg = process_group_ptr();
+  const bool batch_axes = o.axes_ == NormAxes::batch;
+  const bool across = use_batch && batch_axes && o.sync_ && ctx.training && pg->size() > 1;
+  const bool tree = use_batch && batch_axes && deterministic();
+  double count = static_cast<double>(p.count());
   Stats st;
   if (use_batch) {
-    if (o.axes_ == NormAxes::batch && o.reject_single_value_)
-      JANUS_CHECK(p.count() > 1, "{}: Expected more than 1 value per channel when training, got input size {}",
-                  what, shape_str(x.shape()));
-    std::vector<double> mean, var;  // (rows), exact, for the running update
-    st = batch_stats(x, p, o, mean, var);
-    if (update) update_running(rm, rv, nbt, p, o, mean, var);
+    Moments mo = batch_moments(x, p, across, tree, *pg);  // exact (double), for the running update
+    count = mo.count;
+    if (batch_axes && o.reject_single_value_)
+      JANUS_CHECK(count > 1, "{}: Expected more than 1 value per channel when training, got input size {}{}", what,
+                  shape_str(x.shape()),
+                  across ? fmt::format(" ({} values per channel over all {} ranks)", count, pg->size()) : "");
+    st = batch_stats(x, p, o, mo.mean, mo.var, count);
+    if (update) update_running(rm, rv, nbt, p, o, mo.mean, mo.var, count);
   } else {
     JANUS_CHECK(rm.defined(), "{}: stats=running but no running_mean/running_var were given (input {})", what,
                 shape_str(x.shape()));
@@ -327,10 +409,25 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
     Tensor dx = needs[0] ? (exclusive ? g : empty(xd.shape())) : Tensor();
     Tensor dw = needs[1] ? empty(ws) : Tensor();
     Tensor db = needs[2] ? empty(bs) : Tensor();
-    norm_detail::norm_backward(dx.defined() ? dx.data() : nullptr, dw.defined() ? dw.data() : nullptr,
-                               db.defined() ? db.data() : nullptr, g.data(), xd.data(),
-                               relu ? yd.data() : nullptr, saved->mean.data(), saved->r.data(), saved->k.data(),
-                               wd.defined() ? wd.data() : nullptr, p, use_batch, relu);
+    float *pdx = dx.defined() ? dx.data() : nullptr, *pdw = dw.defined() ? dw.data() : nullptr,
+          *pdb = db.defined() ? db.data() : nullptr;
+    const float* pw = wd.defined() ? wd.data() : nullptr;
+    if (across || tree) {
+      norm_detail::GlobalBackward gb;
+      gb.count = count;
+      gb.tree = tree;
+      if (across) {
+        gb.reduce = [pg, tree](double* sums, int64_t n) {
+          if (tree) allreduce_sum_ordered(*pg, sums, n);
+          else pg->allreduce_sum(sums, n);
+        };
+      }
+      norm_detail::norm_backward_global(pdx, pdw, pdb, g.data(), xd.data(), relu ? yd.data() : nullptr,
+                                        saved->mean.data(), saved->r.data(), saved->k.data(), pw, p, relu, gb);
+    } else {
+      norm_detail::norm_backward(pdx, pdw, pdb, g.data(), xd.data(), relu ? yd.data() : nullptr, saved->mean.data(),
+                                 saved->r.data(), saved->k.data(), pw, p, use_batch, relu);
+    }
     return std::vector<Tensor>{dx, dw, db};
   });
   return out;

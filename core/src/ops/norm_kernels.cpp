@@ -4,11 +4,13 @@
 // so results are the same bits run to run for a given thread count.
 #include "norm_kernels.h"
 
+#include <janus/core/deterministic.h>
 #include <janus/core/parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace janus::norm_detail {
 
@@ -248,6 +250,10 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
   });
   if (!dgamma && !dbeta) return;
   const int64_t na = p.affine_size();
+  if (!per_elem && deterministic()) {
+    fold_affine_tree(seg_dy, seg_dyx, p, dgamma, dbeta);
+    return;
+  }
   if (!per_elem) {
     // Fold the per-segment sums into channels in a fixed order.
     std::vector<double> gsum(na, 0.0), bsum(na, 0.0);
@@ -280,6 +286,105 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
       if (dbeta) dbeta[j] = static_cast<float>(bs[j - j0]);
     }
   });
+}
+
+void seg_sums(const float* x, const NormPlan& p, double* sum) {
+  parallel_for(0, p.rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row)
+      for (int64_t seg = 0; seg < p.segs; ++seg) sum[seg * p.rows + row] = seg_sum(x + p.offset(row, seg), p.seg_len);
+  });
+}
+
+void seg_dev_parts(const float* x, const NormPlan& p, const float* mu, double* sq, double* lin) {
+  parallel_for(0, p.rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row)
+      for (int64_t seg = 0; seg < p.segs; ++seg)
+        seg_dev_sums(x + p.offset(row, seg), p.seg_len, mu[row], sq[seg * p.rows + row], lin[seg * p.rows + row]);
+  });
+}
+
+void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
+                          const float* mean, const float* r, const double* k, const float* gamma, const NormPlan& p,
+                          bool relu, const GlobalBackward& gb) {
+  const int64_t rows = p.rows, segs = p.segs;
+  // Pass 1: per (seg, row) sum d and sum d * x_hat, d = dy (masked by the ReLU).
+  std::vector<double> seg_dy(static_cast<size_t>(segs * rows)), seg_dyx(static_cast<size_t>(segs * rows));
+  parallel_for(0, rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row)
+      for (int64_t seg = 0; seg < segs; ++seg) {
+        const int64_t off = p.offset(row, seg);
+        double a = 0.0, b = 0.0;
+        seg_grad_sums(dy + off, x + off, relu ? y + off : nullptr, p.seg_len, mean[row], a, b);
+        seg_dy[seg * rows + row] = a;
+        seg_dyx[seg * rows + row] = b * r[row];
+      }
+  });
+  std::vector<double> sums(static_cast<size_t>(2 * rows), 0.0);  // [sum dy (rows), sum dy x_hat (rows)]
+  if (gb.tree) {
+    tree_sum(seg_dy.data(), segs, rows, rows, 1, sums.data());
+    tree_sum(seg_dyx.data(), segs, rows, rows, 1, sums.data() + rows);
+  } else {
+    for (int64_t seg = 0; seg < segs; ++seg)
+      for (int64_t row = 0; row < rows; ++row) {
+        sums[row] += seg_dy[seg * rows + row];
+        sums[rows + row] += seg_dyx[seg * rows + row];
+      }
+  }
+  if (gb.tree && (dgamma || dbeta)) {
+    // dgamma/dbeta are summed over ranks in float by the gradient allreduce: float leaves
+    // and a float tree here, so a rank's sum is a subtree of the one-process sum.
+    std::vector<float> leaves(seg_dy.size()), out(rows);
+    for (auto [src, dst] : {std::pair<const std::vector<double>*, float*>{&seg_dy, dbeta}, {&seg_dyx, dgamma}}) {
+      if (!dst) continue;
+      for (size_t i = 0; i < leaves.size(); ++i) leaves[i] = static_cast<float>((*src)[i]);
+      tree_sum(leaves.data(), segs, rows, rows, 1, dst);
+    }
+  } else {
+    for (int64_t row = 0; row < rows; ++row) {
+      if (dbeta) dbeta[row] = static_cast<float>(sums[row]);
+      if (dgamma) dgamma[row] = static_cast<float>(sums[rows + row]);
+    }
+  }
+  if (gb.reduce) gb.reduce(sums.data(), 2 * rows);
+  if (!dx) return;
+  // Pass 2: dx = A dy + B x + C per channel (norm_backward's derivation, with the global count).
+  const double m = gb.count;
+  parallel_for(0, rows, row_grain(p), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const double rd = r[row], gc = gamma ? gamma[row] : 1.0;
+      const double sum_g = gc * sums[row], sum_gx = gc * sums[rows + row];
+      const double bcoef = -k[row] * rd * rd * sum_gx;
+      const double ccoef = -rd * sum_g / m - bcoef * mean[row];
+      const float A = static_cast<float>(rd * gc), B = static_cast<float>(bcoef), C = static_cast<float>(ccoef);
+      for (int64_t seg = 0; seg < segs; ++seg) {
+        const int64_t off = p.offset(row, seg);
+        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        float* po = dx + off;
+        if (py) {
+          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = A * (py[i] > 0.0f ? pd[i] : 0.0f) + B * px[i] + C;
+        } else {
+          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = A * pd[i] + B * px[i] + C;
+        }
+      }
+    }
+  });
+}
+
+void fold_affine_tree(const std::vector<double>& seg_dy, const std::vector<double>& seg_dyx, const NormPlan& p,
+                      float* dgamma, float* dbeta) {
+  // Float leaves and a float tree: the gradient allreduce goes on summing in float.
+  const int64_t na = p.affine_size();
+  std::vector<float> leaves(seg_dy.size());
+  for (auto [src, dst] : {std::pair<const std::vector<double>*, float*>{&seg_dy, dbeta}, {&seg_dyx, dgamma}}) {
+    if (!dst) continue;
+    for (size_t i = 0; i < leaves.size(); ++i) leaves[i] = static_cast<float>((*src)[i]);
+    if (p.axes == NormAxes::batch) {
+      tree_sum(leaves.data(), p.segs, 1, na, p.segs, dst);  // [row * segs + seg]: channel = row
+    } else {
+      // Group/instance rows are (sample, group) and channel = group * segs + seg: index n * C + ch.
+      tree_sum(leaves.data(), p.n, p.c, na, 1, dst);
+    }
+  }
 }
 
 }  // namespace janus::norm_detail

@@ -6,6 +6,7 @@
 #include <janus/core/ops/norm.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace janus::norm_detail {
@@ -51,5 +52,29 @@ void norm_apply(float* y, const float* x, const float* mean, const float* r, con
 void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
                    const float* mean, const float* r, const double* k, const float* gamma,
                    const NormPlan& p, bool batch_stats, bool relu);
+
+// Batch axes only, for statistics over more than this batch (SyncBN) and deterministic mode:
+// per (segment = sample, row = channel) sums in layout [seg][row]. seg_sums: sum x;
+// seg_dev_parts: sum (x - mu[row])^2 and sum (x - mu[row]).
+void seg_sums(const float* x, const NormPlan& p, double* sum);
+void seg_dev_parts(const float* x, const NormPlan& p, const float* mu, double* sq, double* lin);
+
+// norm_backward for batch axes with batch statistics whose count is `count` (all ranks' for
+// SyncBN): per-channel (sum dy, sum dy * x_hat) are summed over this process' samples (by
+// tree_sum when `tree`), dgamma/dbeta are set from them (local: the gradient allreduce sums
+// them later), then reduce(sums, 2 * rows) turns them into every rank's total before dx.
+struct GlobalBackward {
+  double count = 0;
+  bool tree = false;
+  std::function<void(double* sums, int64_t n)> reduce;  // may be empty (one process)
+};
+void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
+                          const float* mean, const float* r, const double* k, const float* gamma, const NormPlan& p,
+                          bool relu, const GlobalBackward& g);
+
+// Deterministic dgamma/dbeta of the per-sample presets (group/instance axes): the per
+// (row, seg) sums folded over samples by tree_sum.
+void fold_affine_tree(const std::vector<double>& seg_dy, const std::vector<double>& seg_dyx, const NormPlan& p,
+                      float* dgamma, float* dbeta);
 
 }  // namespace janus::norm_detail

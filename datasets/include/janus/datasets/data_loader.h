@@ -14,6 +14,7 @@
 #pragma once
 
 #include <janus/datasets/dataset.h>
+#include <janus/datasets/distributed_sampler.h>
 #include <janus/datasets/transforms.h>
 
 #include <condition_variable>
@@ -43,6 +44,16 @@ class DataLoaderOptions {
   DataLoaderOptions& layout(Layout v) { layout_ = v; return *this; }
   // Batches the worker prepares ahead; 0 prepares each batch inside next(). Default 2.
   DataLoaderOptions& prefetch(int v) { prefetch_ = v; return *this; }
+  // Data-parallel loading: batch_size is the global batch; each batch holds this rank's
+  // slice of it (distributed_sampler.h). Turns per-sample augmentation on.
+  DataLoaderOptions& distributed(DistributedSampler s) {
+    sampler_ = s;
+    per_sample_augmentation_ = true;
+    return *this;
+  }
+  // Each image's augmentation from its own generator, seeded by (seed, epoch, position in
+  // the epoch), instead of one generator per batch. Default false.
+  DataLoaderOptions& per_sample_augmentation(bool v) { per_sample_augmentation_ = v; return *this; }
   // Appends a per-batch transform (applied in order, to (N, C, H, W) floats in [0, 1]).
   DataLoaderOptions& transform(std::shared_ptr<BatchTransform> t) {
     transforms_.push_back(std::move(t));
@@ -56,6 +67,8 @@ class DataLoaderOptions {
   Layout layout_value() const { return layout_; }
   int prefetch_count() const { return prefetch_; }
   const std::vector<std::shared_ptr<BatchTransform>>& transforms() const { return transforms_; }
+  const DistributedSampler& sampler() const { return sampler_; }
+  bool per_sample() const { return per_sample_augmentation_; }
 
  private:
   int64_t batch_size_;
@@ -65,12 +78,15 @@ class DataLoaderOptions {
   Layout layout_ = Layout::kNCHW;
   int prefetch_ = 2;
   std::vector<std::shared_ptr<BatchTransform>> transforms_;
+  DistributedSampler sampler_;
+  bool per_sample_augmentation_ = false;
 };
 
 struct Batch {
   Tensor images;      // (N, C, H, W) or (N, H, W, C), float
   Tensor labels;      // (N) float class indices
   int64_t index = 0;  // batch number within the epoch
+  int64_t global_size = 0;  // samples in the global batch (= images.size(0) for one process)
 };
 
 class DataLoader {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <janus/torch/compile.h>
+#include <janus/torch/distributed.h>
 #include <janus/torch/functional.h>
 #include <janus/torch/nn.h>
 #include <janus/torch/optim.h>

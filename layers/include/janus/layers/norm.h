@@ -45,6 +45,8 @@ struct BatchNormOptions {
   BatchNormOptions& scale(bool v) { scale_ = v; return *this; }    // weight (gamma)
   BatchNormOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
   BatchNormOptions& relu(bool v) { relu_ = v; return *this; }      // fused BN + ReLU
+  // SyncBN: training statistics over every rank's batch (Keras: synchronized=True).
+  BatchNormOptions& sync(bool v) { sync_ = v; return *this; }
   int64_t num_features_;
   NormProfile profile_ = NormProfile::torch;
   double eps_ = 1e-5;
@@ -52,6 +54,7 @@ struct BatchNormOptions {
   bool center_ = true, scale_ = true;
   bool track_running_stats_ = true;
   bool relu_ = false;
+  bool sync_ = false;
 };
 
 // Batch normalization over (N, *) per channel of (N, C, *) input.
@@ -65,6 +68,9 @@ class BatchNorm : public Module, public FusesRelu {
   // The op attributes this layer runs with now (depends on trainable for the keras profile).
   NormOptions norm_options() const;
   const BatchNormOptions& options() const { return options_; }
+  // Turns synchronized statistics on or off in place (convert_sync_batchnorm).
+  void set_sync(bool on) { options_.sync_ = on; }
+  bool is_sync() const { return options_.sync_; }
 
   Tensor weight, bias;               // (C) or undefined  (Keras: gamma, beta)
   Tensor running_mean, running_var;  // (C) or undefined  (Keras: moving_mean, moving_variance)
@@ -84,6 +90,22 @@ class BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(const BatchNormOptions& options) : BatchNorm(options, "BatchNorm2d", 4, 4) {}
 };
+
+// torch.nn.SyncBatchNorm: batch norm whose training statistics are taken over the global
+// batch of every rank of the process group (core/process_group.h), merged in rank order;
+// backward all-reduces (sum dy, sum dy * x_hat). Input (N, C, +). In eval mode, or as one
+// process, it is exactly BatchNorm. Local batches may be uneven or empty.
+class SyncBatchNorm : public BatchNorm {
+ public:
+  explicit SyncBatchNorm(BatchNormOptions options) : BatchNorm(options.sync(true), "SyncBatchNorm", 2, 8) {}
+};
+
+// torch.nn.SyncBatchNorm.convert_sync_batchnorm: every BatchNorm in `module` (itself or a
+// descendant) synchronizes from now on. janus flips the layers in place, so parameters,
+// buffers and typed handles stay valid (their repr shows sync=True). Returns the module.
+std::shared_ptr<Module> convert_sync_batchnorm(std::shared_ptr<Module> module);
+// How many BatchNorm layers of `module` synchronize.
+int64_t count_sync_batchnorm(Module& module);
 
 // The seeds' per-channel normalization, named for what it divides by: (x - mean) / (std + eps)
 // per sample and channel over (H, W), eps ADDED TO THE STD (outside the square root); no

@@ -60,6 +60,10 @@ struct NormOptions {
   JANUS_OPT(bool, reject_single_value, true)
   // Fused ReLU on the output (the "batch_norm_relu" path).
   JANUS_OPT(bool, relu, false)
+  // SyncBN (batch axes): in training, statistics over every rank's batch of the default
+  // process group (core/process_group.h), merged in rank order; backward all-reduces
+  // (sum dy, sum dy * x_hat). One process, or eval mode: exactly the plain batch norm.
+  JANUS_OPT(bool, sync, false)
 #undef JANUS_OPT
 
   Attrs to_attrs() const;

@@ -161,7 +161,8 @@ int run_main(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   const char* shared = "../shared/data/mnist";
-  if (std::filesystem::exists(shared)) o.data = shared;
+  std::error_code ec;  // a symlink loop or an unreadable folder is "not there", never a throw
+  if (std::filesystem::exists(shared, ec)) o.data = shared;
   CLI::App app{"bn_paper_mnist: the batch normalization paper's Figure 1 on MNIST"};
   app.add_option("--data", o.data, "MNIST IDX directory (raw or .gz)")->capture_default_str();
   app.add_option("--steps", o.steps, "training steps per model")->capture_default_str();

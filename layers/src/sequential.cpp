@@ -57,6 +57,18 @@ void Sequential::append(const std::shared_ptr<Module>& module) {
   register_module(std::to_string(index), module);
 }
 
+namespace {
+// Fusing calls forward_relu() instead of the two children's forward(), so it is done only for
+// janus' own norm classes and nn::ReLU themselves: a user's subclass may override forward()
+// (to log, to change the activation), and PyTorch's Sequential always calls every forward.
+bool is_library_norm(const Module& m) {
+  const std::type_info& t = typeid(m);
+  return t == typeid(BatchNorm) || t == typeid(BatchNorm1d) || t == typeid(BatchNorm2d) ||
+         t == typeid(SyncBatchNorm) || t == typeid(PerChannelStdNorm) || t == typeid(InstanceNorm2d) ||
+         t == typeid(GroupNorm) || t == typeid(LayerNorm);
+}
+}  // namespace
+
 // A normalization layer followed by a ReLU runs as one fused op (FusesRelu), as in the
 // compiled graph (fuse_norm_relu), so eager training gets the same speed and the same bits.
 Tensor Sequential::forward(const Tensor& x) {
@@ -64,7 +76,7 @@ Tensor Sequential::forward(const Tensor& x) {
   const auto& children = named_children();
   for (size_t i = 0; i < children.size(); ++i) {
     Module& m = *children[i].second;
-    auto* fusable = dynamic_cast<FusesRelu*>(&m);
+    auto* fusable = is_library_norm(m) ? dynamic_cast<FusesRelu*>(&m) : nullptr;
     if (fusable && i + 1 < children.size() && typeid(*children[i + 1].second) == typeid(ReLU)) {
       h = fusable->forward_relu(h);
       ++i;

@@ -1,7 +1,8 @@
 // Keras 3's losses on probabilities (from_logits=false): the output is divided by its sum
 // over the class axis and clipped to [1e-7, 1 - 1e-7] before the log, so an un-normalized
-// output gives a finite loss (keras/src/backend/*/nn.py: categorical_crossentropy,
-// sparse_categorical_crossentropy, binary_crossentropy). The figures are Keras 3's in
+// output gives a finite loss (Keras 3's JAX and NumPy backends, keras/src/backend/{jax,numpy}/nn.py:
+// categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy; docs/keras.md
+// says where the TensorFlow backend differs). The figures are Keras 3's in
 // float32: for the output [2, -1, 0.5] the normalized [1.33, -0.67, 0.33] clips to
 // [1 - 1e-7, 1e-7, 0.33], so label 0 costs -log(float32(1 - 1e-7)) = 1.19e-7 (Keras prints
 // about 1e-07) and label 1 costs -log(1e-7) = 16.1181.

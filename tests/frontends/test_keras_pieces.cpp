@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 using namespace janus;
@@ -215,12 +216,40 @@ TEST_CASE("keras ReduceLROnPlateau divides the lr after patience epochs without 
 
 TEST_CASE("keras TerminateOnNaN stops at the first batch with an invalid loss", "[keras][callbacks]") {
   Sequential model({kl::Input({2}), kl::Dense(1)});
-  model.compile(keras::optimizers::SGD(1e30), "mse");  // the first update overflows the weights
-  const Tensor x = full({8, 2}, 1e20f), y = zeros({8, 1});
+  model.compile(keras::optimizers::SGD(0.01), "mse");
+  // Batches 0 and 1 are finite; batch 2's inputs of 1e30 give outputs whose squares overflow
+  // float32 (max 3.4e38) for any kernel weight above 1e-11, so the loss
+  // of batch 2 is the first invalid one and training stops right there.
+  Tensor x = ones({8, 2});
+  for (int64_t i = 4; i < 6; ++i) x.data()[i * 2] = 1e30f;
+  const Tensor y = zeros({8, 1});
+  std::ostringstream out;
+  model.set_output(&out);
   auto stop = std::make_shared<keras::callbacks::TerminateOnNaN>();
-  const keras::History h = model.fit(x, y, FitOptions().epochs(3).batch_size(2).verbose(0).callbacks({stop}));
-  CHECK(stop->terminated_batch() >= 0);
+  const keras::History h =
+      model.fit(x, y, FitOptions().epochs(3).batch_size(2).shuffle(false).verbose(0).callbacks({stop}));
+  CHECK(stop->terminated_batch() == 2);
   CHECK(h.epoch.size() == 1);
+  CHECK_THAT(out.str(), Catch::Contains("Batch 2: Invalid loss, terminating training"));
+}
+
+TEST_CASE("keras evaluate, predict and fit refuse a batch size below 1", "[keras][fit]") {
+  Sequential model({kl::Input({2}), kl::Dense(1)});
+  model.compile("sgd", "mse");
+  const Tensor x = ones({4, 2}), y = zeros({4, 1});
+  for (int64_t bad : {0, -3}) {
+    CHECK_THROWS_WITH(model.evaluate(x, y, bad), Catch::Contains("evaluate: batch_size must be positive"));
+    CHECK_THROWS_WITH(model.predict(x, bad), Catch::Contains("predict: batch_size must be positive"));
+  }
+}
+
+TEST_CASE("keras utils::to_categorical refuses labels that are no class index before casting them",
+          "[keras][utils]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (float bad : {nan, -1.0f, 1e20f, 2.5f})
+    CHECK_THROWS_WITH(keras::utils::to_categorical(from_vector({0.0f, bad}, {2})), Catch::Contains("index 1"));
+  // A whole label in range but asking for more one-hot elements than the documented bound.
+  CHECK_THROWS_WITH(keras::utils::to_categorical(zeros({1 << 12}), 1 << 20), Catch::Contains("one-hot elements"));
 }
 
 TEST_CASE("keras weight files named .h5 are refused, never safetensors bytes under that name", "[keras][weights]") {

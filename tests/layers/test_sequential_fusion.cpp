@@ -149,3 +149,29 @@ TEST_CASE("docs/performance.md shows forward_relu verbatim, and it is relu(bn(x)
   while (!block.empty() && (block.back() == '\n' || block.back() == ' ')) block.pop_back();
   CHECK(d.str().find(block) != std::string::npos);
 }
+
+namespace {
+// A user's BatchNorm2d that changes what forward() does: Sequential must call it, not fuse it.
+class CountingBatchNorm : public nn::BatchNorm2d {
+ public:
+  using nn::BatchNorm2d::BatchNorm2d;
+  Tensor forward(const Tensor& x) override {
+    ++calls;
+    return nn::BatchNorm2d::forward(x) * 2.0f;
+  }
+  int calls = 0;
+};
+}  // namespace
+
+TEST_CASE("a subclass of a norm layer that overrides forward is never fused away", "[layers][fusion]") {
+  Generator gen(5);
+  auto bn = std::make_shared<CountingBatchNorm>(nn::BatchNormOptions(3));
+  nn::Sequential net;
+  net.push_back(bn);
+  net.push_back(std::make_shared<nn::ReLU>());
+  const Tensor x = randn({4, 3, 5, 5}, &gen);
+  auto reference = std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(3));
+  const Tensor want = relu(reference->forward(x) * 2.0f);
+  CHECK(same_bits(net.forward(x), want));
+  CHECK(bn->calls == 1);
+}

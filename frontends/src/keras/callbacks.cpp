@@ -186,7 +186,7 @@ void ReduceLROnPlateau::on_epoch_end(int, const Logs& logs) {
 void TerminateOnNaN::on_train_batch_end(int batch, const Logs& logs) {
   const auto it = logs.find("loss");
   if (it == logs.end() || std::isfinite(it->second)) return;
-  std::cout << fmt::format("Batch {}: Invalid loss, terminating training\n", batch);
+  model_->output() << fmt::format("Batch {}: Invalid loss, terminating training\n", batch);
   terminated_batch_ = batch;
   model_->stop_training = true;
 }

@@ -111,6 +111,8 @@ History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
   JANUS_CHECK(o.validation_split_ == 0.0, "fit: validation_split is only supported for arrays, not for a "
               "PyDataset (got {}); pass validation_data instead", o.validation_split_);
   JANUS_CHECK(o.epochs_ >= 1, "fit: epochs must be positive (got {})", o.epochs_);
+  JANUS_CHECK(o.batch_size_ >= 1, "fit: batch_size must be positive (got {}); it is also the validation "
+              "pass's batch size", o.batch_size_);
   const int64_t steps = source.size();
   JANUS_CHECK(steps >= 1, "fit: the PyDataset has no batches (size() is {})", steps);
   Generator gen(o.seed_);
@@ -189,6 +191,7 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
 
 Scores Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   check_targets(x, y, "evaluate");
+  JANUS_CHECK(batch_size >= 1, "evaluate: batch_size must be positive (got {})", batch_size);
   ensure_graph();
   NoGradGuard no_grad;
   const int64_t n = x.size(0);
@@ -215,6 +218,7 @@ Tensor Sequential::predict(const Tensor& x, int64_t batch_size) {
   for (int64_t v : input_shape()) want.push_back(v);
   JANUS_CHECK(x.defined() && x.shape() == want, "predict: x has shape {} but the model's input is {}",
               x.defined() ? shape_str(x.shape()) : std::string("undefined"), keras_shape(input_shape()));
+  JANUS_CHECK(batch_size >= 1, "predict: batch_size must be positive (got {})", batch_size);
   NoGradGuard no_grad;
   const int64_t n = x.size(0);
   std::vector<int64_t> idx(static_cast<size_t>(n));

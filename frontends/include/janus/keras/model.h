@@ -180,6 +180,7 @@ class Sequential {
   bool stop_training = false;  // set by callbacks (EarlyStopping)
   // Where fit() prints its progress (default std::cout).
   void set_output(std::ostream* os) { out_ = os; }
+  std::ostream& output() const { return *out_; }  // where callbacks print, too
 
  private:
   Tensor forward_layers(const Tensor& x, const RunContext& ctx);

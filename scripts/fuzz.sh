@@ -26,7 +26,7 @@ mkdir -p "$out/findings"
 run_one() {
   local t="$1"
   mkdir -p "$out/corpus/$t"
-  "$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$out/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$out/findings/${t}_" "$out/corpus/$t" "tests/fuzz/corpus/$t" > "$out/$t.log" 2>&1
 }
 failed=()

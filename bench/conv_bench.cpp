@@ -3,14 +3,18 @@
 // this machine's SGEMM peak measured in the same run. FLOPs: 2*M*N*K for each of forward,
 // dx and dw, with M = C_out, N = batch*OH*OW, K = C_in*3*3.
 //
-//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10] [--algo auto|im2col|winograd]
+//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10] [--algo auto|im2col|winograd|winograd4]
+//                          [--only 0..4] [--peak 0]   (one layer, no SGEMM peak: for perf stat / callgrind)
 //
-// --algo forces conv2d's algorithm (its "algo" attribute); auto is what training gets.
+// --algo forces conv2d's algorithm (its "algo" attribute: winograd = F(2x2,3x3), winograd4 =
+// F(4x4,3x3)); auto is what training gets.
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops.h>
 #include <janus/core/parallel.h>
 #include <janus/core/random.h>
+
+#include "bench_header.h"
 
 #include <cblas.h>
 #include <fmt/format.h>
@@ -27,28 +31,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Best GFLOP/s of a square row-major SGEMM of size n, over about one second of repeats.
-double sgemm_gflops(int n) {
-  std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
-  janus::Generator gen(1);
-  std::memcpy(a.data(), janus::uniform({n, n}, 0, 1, &gen).data(), sizeof(float) * a.size());
-  std::memcpy(b.data(), janus::uniform({n, n}, 0, 1, &gen).data(), sizeof(float) * b.size());
-  auto once = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
-                0.0f, c.data(), n);
-  };
-  once();
-  double best = 0.0, total = 0.0;
-  while (total < 1.0) {
-    const auto t0 = std::chrono::steady_clock::now();
-    once();
-    const double t = seconds_since(t0);
-    total += t;
-    best = std::max(best, 2.0 * n * n * double(n) / t / 1e9);
-  }
-  return best;
-}
-
 struct Layer {
   int64_t c_in, c_out, hw;
 };
@@ -57,26 +39,34 @@ struct Layer {
 
 int main(int argc, char** argv) {
   int threads = 2, reps = 10;
-  int64_t batch = 64, algo = 0;
+  int64_t batch = 64, algo = 0, only = -1;
+  bool measure_peak = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--only")) only = std::atoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--peak")) measure_peak = std::atoi(argv[i + 1]) != 0;
     else if (!std::strcmp(argv[i], "--algo"))
-      algo = !std::strcmp(argv[i + 1], "im2col") ? 1 : !std::strcmp(argv[i + 1], "winograd") ? 2 : 0;
+      algo = !std::strcmp(argv[i + 1], "im2col")      ? 1
+             : !std::strcmp(argv[i + 1], "winograd")  ? 2
+             : !std::strcmp(argv[i + 1], "winograd4") ? 3
+                                                      : 0;
   }
   janus::set_num_threads(threads);
-  const double peak = std::max(sgemm_gflops(1024), sgemm_gflops(2048));
-  fmt::print("janus conv_bench: threads={} batch={} reps={} algo={} (best of reps)\n", threads, batch, reps,
-             algo == 1 ? "im2col" : algo == 2 ? "winograd" : "auto");
-  fmt::print("SGEMM peak (square 1024/2048, best): {:.1f} GFLOP/s\n\n", peak);
+  const double peak = measure_peak ? janus::bench::print_header("conv_bench", threads) : 0.0;
+  const char* algo_names[] = {"auto", "im2col", "winograd", "winograd4"};
+  fmt::print("janus conv_bench: threads={} batch={} reps={} algo={} (best of reps)\n\n", threads, batch, reps,
+             algo_names[algo]);
   fmt::print("{:<22} {:>9} {:>9} {:>9} {:>10} {:>8}\n", "layer", "fwd ms", "bwd ms", "total ms",
              "GFLOP/s", "of peak");
 
   const std::vector<Layer> layers = {{3, 32, 32}, {32, 32, 32}, {32, 64, 16}, {64, 64, 16}, {64, 128, 8}};
   janus::Generator gen(0);
   double all_flops = 0.0, all_time = 0.0, all_fwd = 0.0, all_bwd = 0.0;
-  for (const Layer& l : layers) {
+  for (size_t li = 0; li < layers.size(); ++li) {
+    const Layer& l = layers[li];
+    if (only >= 0 && static_cast<int64_t>(li) != only) continue;  // --only i: layer i alone (profiling)
     janus::Tensor x = janus::randn({batch, l.c_in, l.hw, l.hw}, &gen).requires_grad_();
     janus::Tensor w = janus::normal({l.c_out, l.c_in, 3, 3}, 0.0f, 0.1f, &gen).requires_grad_();
     janus::Tensor dy = janus::randn({batch, l.c_out, l.hw, l.hw}, &gen);

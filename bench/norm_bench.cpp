@@ -11,6 +11,8 @@
 #include <janus/core/parallel.h>
 #include <janus/core/random.h>
 
+#include "bench_header.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -100,6 +102,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--torch")) torch_path = argv[i + 1];
   }
   janus::set_num_threads(threads);
+  janus::bench::print_header("norm_bench", threads);
   const double bw = copy_bandwidth_gbs();
   const auto torch = torch_path.empty() ? std::map<std::string, double>{} : read_torch(torch_path);
   fmt::print("BN+ReLU forward+backward, batch {}, {} threads; copy bandwidth {:.1f} GB/s\n", batch, threads, bw);

@@ -9,6 +9,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+import torch_header
+
 LAYERS = [(3, 32, 32), (32, 32, 32), (32, 64, 16), (64, 64, 16), (64, 128, 8)]
 
 
@@ -20,6 +22,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    torch_header.print_header("torch_conv_bench", a.threads)
     print(f"torch {torch.__version__} conv bench: threads={a.threads} batch={a.batch} reps={a.reps} (best of reps)")
     print(f"{'layer':<22} {'fwd ms':>9} {'bwd ms':>9} {'total ms':>9} {'GFLOP/s':>10}")
     all_flops = all_fwd = all_bwd = 0.0

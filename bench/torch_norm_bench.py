@@ -9,7 +9,10 @@ import time
 
 import torch
 
+import torch_header
+
 torch.set_num_threads(2)
+torch_header.print_header("torch_norm_bench", 2)
 out_path = sys.argv[1] if len(sys.argv) > 1 else "/tmp/torch_norm.txt"
 lines = []
 print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")

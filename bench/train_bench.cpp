@@ -16,6 +16,8 @@
 #include <janus/core/random.h>
 #include <janus/torch/torch.h>
 
+#include "bench_header.h"
+
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -35,6 +37,7 @@ struct Args {
   std::string norm = "bn";
   int steps = 30;
   std::string mode = "both";
+  bool peak = true;  // --peak 0 skips the SGEMM peak (for perf stat of the training alone)
 };
 
 Args parse(int argc, char** argv) {
@@ -50,7 +53,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--norm") a.norm = next();
     else if (k == "--steps") a.steps = std::stoi(next());
     else if (k == "--mode") a.mode = next();
-    else JANUS_FAIL("train_bench: unknown argument '{}' (expected --threads --batch --norm --steps --mode)", k);
+    else if (k == "--peak") a.peak = next() != "0";
+    else JANUS_FAIL("train_bench: unknown argument '{}' (expected --threads --batch --norm --steps --mode --peak)", k);
   }
   janus::examples::check_norm_kind(a.norm);  // bench_cnn.h: bn, in-affine (alias pcn), in, pc-std, ...
   JANUS_CHECK(a.mode == "eager" || a.mode == "compiled" || a.mode == "both",
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv);
     janus::set_num_threads(a.threads);
+    if (a.peak) janus::bench::print_header("train_bench", a.threads);
     if (a.mode != "compiled") run(a, false);
     if (a.mode != "eager") run(a, true);
     return 0;

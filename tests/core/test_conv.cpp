@@ -2,6 +2,8 @@
 // a naive-loop reference on shapes that span several batch chunks, and error messages.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops.h>
@@ -135,10 +137,14 @@ TEST_CASE("conv2d agrees with naive loops across several batch chunks", "[conv]"
   struct Case {
     Shape x, w;
     Conv2dOptions options;
+    float atol = 1e-4f;
   };
+  // The 16x16 ungrouped case runs as Winograd F(4x4,3x3) (automatic dispatch), whose float32
+  // error is bounded by 2e-5 of the sum of |x*w| (test_conv_winograd4.cpp): with unit normal
+  // x and w that sum is ~576 * 0.64 per output, hence its absolute tolerance.
   const std::vector<Case> cases = {
       {{3, 64, 32, 32}, {4, 32, 3, 3}, Conv2dOptions().padding(1).groups(2)},
-      {{10, 64, 16, 16}, {4, 64, 3, 3}, Conv2dOptions().padding(1)},
+      {{10, 64, 16, 16}, {4, 64, 3, 3}, Conv2dOptions().padding(1), 2e-5f * 576 * 0.64f},
       {{5, 3, 8, 8}, {4, 3, 3, 3}, Conv2dOptions().padding(1)},
       {{3, 4, 20, 20}, {5, 4, 1, 1}, Conv2dOptions()},
       {{2, 3, 17, 15}, {4, 3, 3, 3}, Conv2dOptions().stride(2).dilation(2).padding(2)},
@@ -153,9 +159,9 @@ TEST_CASE("conv2d agrees with naive loops across several batch chunks", "[conv]"
     NaiveConv ref = naive_conv(x.detach(), w.detach(), dy, c.options);
     Tensor y_ref = ref.y + b.detach().reshape({1, c.w[0], 1, 1});
     INFO("input " << shape_str(c.x) << " weight " << shape_str(c.w));
-    CHECK(allclose(y, y_ref, 1e-4f, 1e-4f));
-    CHECK(allclose(x.grad(), ref.dx, 1e-4f, 1e-4f));
-    CHECK(allclose(w.grad(), ref.dw, 1e-4f, 1e-3f));
+    CHECK(allclose(y, y_ref, 1e-4f, c.atol));
+    CHECK(allclose(x.grad(), ref.dx, 1e-4f, c.atol));
+    CHECK(allclose(w.grad(), ref.dw, 1e-4f, std::max(1e-3f, c.atol)));
     CHECK(allclose(b.grad(), ref.db, 1e-4f, 1e-3f));
   }
 }

@@ -116,8 +116,11 @@ TEST_CASE("winograd and im2col conv2d agree on benchmark-like layers", "[conv][w
     CHECK(allclose(wino.dx, ref.dx, 1e-5f, 1e-5f));
     CHECK(allclose(wino.dw, ref.dw, 1e-5f, 1e-4f));
     CHECK(allclose(wino.db, ref.db, 1e-5f, 1e-5f));
-    CHECK(allclose(automatic.y, ref.y, 1e-5f, 1e-5f));
-    CHECK(allclose(automatic.dw, ref.dw, 1e-5f, 1e-4f));
+    // Automatic runs F(4x4,3x3) on the 16x16 map: bounded by 2e-5 of the sum of |products|
+    // (test_conv_winograd4.cpp); for dw that sum is ~ N*H*W * |x| * |dy| = 1024 * 0.64 here.
+    const bool f4 = l[2] >= 16;
+    CHECK(allclose(automatic.y, ref.y, 1e-5f, f4 ? 2e-5f * 9 * l[1] * 0.1f * 0.8f : 1e-5f));
+    CHECK(allclose(automatic.dw, ref.dw, 1e-5f, f4 ? 2e-5f * l[0] * l[2] * l[2] * 0.64f : 1e-4f));
   }
 }
 

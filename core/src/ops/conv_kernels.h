@@ -11,8 +11,9 @@
 namespace janus::detail {
 
 // Which algorithm runs a conv2d. automatic picks Winograd where it is eligible and measured
-// to pay (conv_winograd.cpp), im2col otherwise; the others force one (tests, benchmarks).
-enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2 };
+// to pay (conv_winograd.cpp), im2col otherwise; the others force one (tests, benchmarks):
+// winograd is F(2x2,3x3), winograd4 F(4x4,3x3) (conv_winograd4.cpp).
+enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2, winograd4 = 3 };
 
 // Sizes of one conv2d call. Weight is (c_out, c_in / groups, kh, kw).
 struct ConvGeometry {
@@ -71,5 +72,12 @@ void winograd_forward(float* y, const float* x, const float* w, const float* bia
                       const ConvGeometry& g);
 void winograd_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
                        const ConvGeometry& g);
+// Whether automatic dispatch picks F(4x4,3x3) over F(2x2,3x3) for a winograd_preferred g.
+bool winograd4_preferred(const ConvGeometry& g);
+// F(4x4,3x3), same contracts, for winograd_eligible geometries.
+void winograd4_forward(float* y, const float* x, const float* w, const float* bias,
+                       const ConvGeometry& g);
+void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
+                        const ConvGeometry& g);
 
 }  // namespace janus::detail

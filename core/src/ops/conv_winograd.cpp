@@ -11,6 +11,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace janus::detail {
@@ -293,6 +295,20 @@ bool winograd_eligible(const ConvGeometry& g) {
 // 32 output channels). Outputs under 4x4 waste most of their 2x2 tiles.
 bool winograd_preferred(const ConvGeometry& g) {
   return winograd_eligible(g) && g.c_in >= 8 && g.out_h() >= 4 && g.out_w() >= 4;
+}
+
+// F(4x4,3x3) on maps of 16x16 and more. Measured (perf stat task-clock, 1 thread, conv_bench
+// --only, 3 interleaved rounds, AVX-512 build): 32->32 @32x32 and the 16x16 layers ran 3-15%
+// less CPU time than F(2x2), 64->128 @8x8 13% more (2 tiles across: its transforms' tx loops
+// are 2 wide and the SGEMMs 4x narrower).
+// JANUS_CONV_WINOGRAD4=0 keeps automatic dispatch on F(2x2) (its rounding is ~20x smaller;
+// for A/B runs of training curves), read once.
+bool winograd4_preferred(const ConvGeometry& g) {
+  static const bool enabled = [] {
+    const char* env = std::getenv("JANUS_CONV_WINOGRAD4");
+    return !(env && std::string(env) == "0");
+  }();
+  return enabled && g.out_h() >= 16 && g.out_w() >= 16;
 }
 
 namespace {

@@ -150,14 +150,18 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
 // them scalar (perf annotate: vmovss/vsubss, 40% of the layer's time in the transforms).
 #define JANUS_IVDEP _Pragma("GCC ivdep")
 
-// V (36, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x.
+// V (36, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x. Per plane: the
+// zero-padded plane is split into its 4 column phases (P[c][r * (tw+1) + k] = column 4k + c
+// of row r), the horizontal transform runs once per padded row in one loop over the whole
+// plane (rows shared by two tile rows are not transformed twice), then the vertical one per
+// tile row.
 void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw, tw1 = tw + 1;
+  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw, tw1 = tw + 1, flat = p.rows * tw1;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, p.rows * p.cols + 4 * tw1 + kPos * tw);
-    float* ph = pad + p.rows * p.cols;  // 4 phases of one padded row, tw + 1 each
-    float* h = ph + 4 * tw1;            // h[(i * 6 + j) * tw + tx]: row i, column-transformed j
+    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kA * flat);
+    float* ph = pad + p.rows * p.cols;  // 4 phases of flat + 1 floats (the last one padding)
+    float* h = ph + 4 * (flat + 1);     // h[j * flat + r * tw1 + tx]: row r, horizontal output j
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
@@ -165,24 +169,22 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r)
         std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * p.cols + g.pad_h);
+      // cols == 4 * tw1: the plane is a (flat, 4) matrix; transpose it into the phases.
+      float *p0 = ph, *p1 = ph + (flat + 1), *p2 = ph + 2 * (flat + 1), *p3 = ph + 3 * (flat + 1);
+      JANUS_IVDEP
+      for (int64_t f = 0; f < flat; ++f)
+        p0[f] = pad[4 * f], p1[f] = pad[4 * f + 1], p2[f] = pad[4 * f + 2], p3[f] = pad[4 * f + 3];
+      p0[flat] = p1[flat] = 0.0f;
+      // At k == tw the window runs into the next row: those outputs are never read.
+      JANUS_IVDEP
+      for (int64_t f = 0; f < flat; ++f) bt6(p0[f], p1[f], p2[f], p3[f], p0[f + 1], p1[f + 1], h + f, flat);
       float* dst = v + c * ld + nl * p.tiles_img;
       for (int64_t ty = 0; ty < p.th; ++ty, dst += tw) {
-        for (int i = 0; i < kA; ++i) {
-          const float* row = pad + (4 * ty + i) * p.cols;
-          JANUS_IVDEP
-          for (int64_t k = 0; k < tw1; ++k)
-            for (int r = 0; r < 4; ++r) ph[r * tw1 + k] = row[4 * k + r];
-          float* hi = h + i * kA * tw;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            bt6(ph[tx], ph[tw1 + tx], ph[2 * tw1 + tx], ph[3 * tw1 + tx], ph[tx + 1], ph[tw1 + tx + 1], hi + tx, tw);
-        }
         for (int j = 0; j < kA; ++j) {
-          const float* hj = h + j * tw;
-          const int64_t s = kA * tw;  // from row i to row i + 1 of h at column j
+          const float* hj = h + j * flat + 4 * ty * tw1;
           JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx)
-            bt6(hj[tx], hj[s + tx], hj[2 * s + tx], hj[3 * s + tx], hj[4 * s + tx], hj[5 * s + tx],
+            bt6(hj[tx], hj[tw1 + tx], hj[2 * tw1 + tx], hj[3 * tw1 + tx], hj[4 * tw1 + tx], hj[5 * tw1 + tx],
                 dst + j * ps + tx, kA * ps);
         }
       }
@@ -277,19 +279,22 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
 }
 
 // dx (N, C_in, H, W) += B dV B^T added onto each tile's 6x6 input window: windows overlap by
-// two rows/columns and add up in a zero-padded plane (fixed order), whose inner part then
-// adds onto dx. One task per (image, channel) plane.
+// two rows/columns and add up, in a fixed order, in the zero-padded plane kept as its 4
+// column phases (as in transform_input), which is then interleaved and its inner part added
+// onto dx. One task per (image, channel) plane.
 void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw;
+  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw, tw1 = tw + 1, flat = p.rows * tw1;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, p.rows * p.cols + 2 * kPos * tw);
-    float* e = pad + p.rows * p.cols;  // e[(i * 6 + j) * tw + tx]: window row i, tile column j
-    float* q = e + kPos * tw;          // q[(i * 6 + c) * tw + tx]: window row i, column offset c
+    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + 2 * kPos * tw);
+    float* acc = pad + p.rows * p.cols;  // acc[c * (flat + 1) + r * tw1 + k]: row r, column 4k + c
+    float* e = acc + 4 * (flat + 1);     // e[(i * 6 + j) * tw + tx]: window row i, tile column j
+    float* q = e + kPos * tw;            // q[(i * 6 + c) * tw + tx]: window row i, column offset c
+    float *a0 = acc, *a1 = acc + (flat + 1), *a2 = acc + 2 * (flat + 1), *a3 = acc + 3 * (flat + 1);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = dv + c * ld + nl * p.tiles_img;
-      std::fill(pad, pad + p.rows * p.cols, 0.0f);
+      std::fill(acc, acc + 4 * (flat + 1), 0.0f);
       for (int64_t ty = 0; ty < p.th; ++ty, src += tw) {
         for (int j = 0; j < kA; ++j) {  // along rows: B on column j
           const float* vj = src + j * ps;
@@ -298,28 +303,36 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
             b6(vj[tx], vj[kA * ps + tx], vj[2 * kA * ps + tx], vj[3 * kA * ps + tx], vj[4 * kA * ps + tx],
                vj[5 * kA * ps + tx], e + j * tw + tx, kA * tw);
         }
-        for (int i = 0; i < kA; ++i) {  // along columns
+        for (int i = 0; i < kA; ++i) {  // along columns, then onto the window's row
           const float* ei = e + i * kA * tw;
           float* qi = q + i * kA * tw;
           JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx)
             b6(ei[tx], ei[tw + tx], ei[2 * tw + tx], ei[3 * tw + tx], ei[4 * tw + tx], ei[5 * tw + tx], qi + tx, tw);
-          float* row = pad + (4 * ty + i) * p.cols;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            for (int col = 0; col < 4; ++col) row[4 * tx + col] += qi[col * tw + tx];
+          const int64_t row = (4 * ty + i) * tw1;
           JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx) {
-            row[4 * tx + 4] += qi[4 * tw + tx];
-            row[4 * tx + 5] += qi[5 * tw + tx];
+            a0[row + tx] += qi[tx];
+            a1[row + tx] += qi[tw + tx];
+            a2[row + tx] += qi[2 * tw + tx];
+            a3[row + tx] += qi[3 * tw + tx];
+          }
+          // Columns 4 and 5 of tile tx are columns 0 and 1 of group tx + 1.
+          JANUS_IVDEP
+          for (int64_t tx = 0; tx < tw; ++tx) {
+            a0[row + tx + 1] += qi[4 * tw + tx];
+            a1[row + tx + 1] += qi[5 * tw + tx];
           }
         }
       }
+      JANUS_IVDEP
+      for (int64_t f = 0; f < flat; ++f)
+        pad[4 * f] = a0[f], pad[4 * f + 1] = a1[f], pad[4 * f + 2] = a2[f], pad[4 * f + 3] = a3[f];
       float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r) {
-        const float* row = pad + (r + g.pad_h) * p.cols + g.pad_h;
-        for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += row[k];
+        const float* prow = pad + (r + g.pad_h) * p.cols + g.pad_h;
+        for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += prow[k];
       }
     }
   });

@@ -4,6 +4,8 @@
 // geometry, so they can be tested and benchmarked alone.
 #pragma once
 
+#include "serial_blas.h"
+
 #include <cblas.h>
 
 #include <cstdint>
@@ -44,20 +46,6 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
 void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
                      const float* w, const ConvGeometry& g);
 
-// OpenBLAS runs single-threaded while one is alive, so that each of janus' workers can run
-// its own batch chunk's SGEMMs. (With OpenBLAS' threads, its spinning workers took the
-// second core from janus' transform and im2col loops: two threads ran slower than one on a
-// busy machine.)
-class SerialBlas {
- public:
-  SerialBlas() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~SerialBlas() { openblas_set_num_threads(saved_); }
-  SerialBlas(const SerialBlas&) = delete;
-  SerialBlas& operator=(const SerialBlas&) = delete;
-
- private:
-  int saved_;
-};
 
 // Leading dimension for a scratch matrix `width` floats wide (see conv_kernels.cpp).
 int64_t conv_padded_ld(int64_t width);

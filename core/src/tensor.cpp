@@ -213,39 +213,4 @@ float max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
-namespace {
-void format_rec(std::string& out, const float* p, const Shape& shape, size_t axis, int64_t stride,
-                int64_t edge) {
-  const int64_t n = shape[axis];
-  out += '[';
-  const bool abbreviate = n > 2 * edge;
-  for (int64_t i = 0; i < n; ++i) {
-    if (abbreviate && i == edge) {
-      out += "..., ";
-      i = n - edge;
-    }
-    if (axis + 1 == shape.size()) {
-      out += fmt::format("{:.4f}", p[i]);
-    } else {
-      format_rec(out, p + i * stride, shape, axis + 1, stride / shape[axis + 1], edge);
-    }
-    if (i + 1 < n) out += axis + 1 == shape.size() ? ", " : ",\n ";
-  }
-  out += ']';
-}
-}  // namespace
-
-std::string to_string(const Tensor& t) {
-  if (!t.defined()) return "tensor(undefined)";
-  std::string body;
-  if (t.dim() == 0) {
-    body = fmt::format("{:.4f}", t.data()[0]);
-  } else {
-    const int64_t inner = t.numel() / std::max<int64_t>(t.shape()[0], 1);
-    format_rec(body, t.data(), t.shape(), 0, inner, t.numel() > 1000 ? 3 : 1000);
-  }
-  return fmt::format("tensor({}, shape={}{})", body, shape_str(t.shape()),
-                     t.requires_grad() ? ", requires_grad" : "");
-}
-
 }  // namespace janus

@@ -57,7 +57,7 @@ TEST_CASE("seeded generators repeat and have the right moments", "[tensor]") {
 TEST_CASE("tensors format with fmt", "[tensor]") {
   Tensor t = from_vector({1, 2, 3, 4}, {2, 2});
   const std::string s = fmt::format("{}", t);
-  CHECK_THAT(s, Catch::Contains("1.0000") && Catch::Contains("shape=[2, 2]"));
+  CHECK(s == "tensor([[1., 2.],\n        [3., 4.]])");
   CHECK_THAT(to_string(zeros({5000})), Catch::Contains("..."));
   CHECK(shape_str({8, 3, 32, 32}) == "[8, 3, 32, 32]");
 }

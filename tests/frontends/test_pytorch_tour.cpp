@@ -20,6 +20,25 @@ janus::Shape non_square_shapes() {
 }
 // END TOUR
 
+// BEGIN TOUR tensor-members
+#include <janus/torch/torch.h>
+
+#include <sstream>
+
+std::string tensor_members() {
+  using janus::Tensor;
+  Tensor x = janus::arange(0, 24).view({2, 3, 4});     // torch.arange(24.).view(2, 3, 4)
+  Tensor row = x[1][2];                                // a view: writes reach x
+  Tensor cols = x.narrow(2, 1, 2).permute({2, 0, 1});  // (2, 2, 3)
+  auto [values, indices] = x.max(-1);                  // torch.max(x, dim=-1)
+  Tensor both = janus::stack({x.sum(0), x.mean(0)});   // (2, 3, 4)
+  std::ostringstream out;
+  out << row << "\n" << indices << "\n" << janus::from_vector({1.5f, -2.25f, 3.0f, 400.0f}, {2, 2}).t() << "\n"
+      << cols.shape()[0] << " " << values[0][0].item() << " " << both.shape()[0];
+  return out.str();
+}
+// END TOUR
+
 namespace {
 
 std::string read(const std::string& path) {
@@ -34,6 +53,16 @@ std::string read(const std::string& path) {
 
 TEST_CASE("tour: non-square convolution and pooling shapes", "[tour]") {
   CHECK(non_square_shapes() == janus::Shape{1, 8, 5, 9});
+}
+
+TEST_CASE("tour: tensor members and printing", "[tour]") {
+  CHECK(tensor_members() ==
+        "tensor([20., 21., 22., 23.])\n"
+        "tensor([[3., 3., 3.],\n"
+        "        [3., 3., 3.]])\n"
+        "tensor([[  1.5000,   3.0000],\n"
+        "        [ -2.2500, 400.0000]])\n"
+        "2 3 2");
 }
 
 TEST_CASE("docs/pytorch_tour.md shows every tour snippet verbatim", "[tour]") {

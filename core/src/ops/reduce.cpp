@@ -1,5 +1,6 @@
 // Reductions over chosen axes: sum, mean, var. Accumulation is in double, and variance is
 // two-pass (mean first, then squared deviations), so large means do not cancel digits.
+// max / argmax along one axis, and the Tensor members sum / mean / max / argmax.
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/reduce.h>
@@ -136,6 +137,83 @@ Tensor var_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunC
 }
 JANUS_REGISTER_OP(var, {"var", var_forward});
 
+// Along `axis` of x viewed as (outer, n, inner): index of the first maximum of each line.
+// A value wins when it is greater than the best so far, or NaN while the best is not (so the
+// first NaN is the maximum, as in torch).
+std::vector<int64_t> argmax_lines(const Tensor& x, int64_t axis, int64_t* outer_out, int64_t* inner_out) {
+  const Shape& xs = x.shape();
+  const int64_t n = xs[axis];
+  const int64_t outer = numel_of(Shape(xs.begin(), xs.begin() + axis));
+  const int64_t inner = numel_of(Shape(xs.begin() + axis + 1, xs.end()));
+  std::vector<int64_t> idx(outer * inner, 0);
+  const float* px = x.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* line = px + o * n * inner + i;
+      float best = line[0];
+      int64_t best_k = 0;
+      for (int64_t k = 1; k < n; ++k) {
+        const float v = line[k * inner];
+        if (!(v <= best) && best == best) best = v, best_k = k;
+      }
+      idx[o * inner + i] = best_k;
+    }
+  *outer_out = outer;
+  *inner_out = inner;
+  return idx;
+}
+
+Shape reduced_shape(const Shape& xs, int64_t axis, bool keepdim) {
+  Shape out = xs;
+  if (keepdim)
+    out[axis] = 1;
+  else
+    out.erase(out.begin() + axis);
+  return out;
+}
+
+int64_t checked_axis(const Tensor& x, const Attrs& attrs, const char* what) {
+  JANUS_CHECK(x.dim() > 0, "{}: expected a tensor with at least one axis (got a 0-d tensor)", what);
+  const int64_t axis = normalize_axis(attrs.get_int("axis"), x.dim(), what);
+  JANUS_CHECK(x.shape()[axis] > 0, "{}: cannot reduce the empty axis {} of input {}", what, axis,
+              shape_str(x.shape()));
+  return axis;
+}
+
+// max along an axis: y = x at the first argmax. Backward: dx[argmax] += dy, 0 elsewhere.
+Tensor max_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  const Tensor& x = in.at(0);
+  const int64_t axis = checked_axis(x, attrs, "max");
+  int64_t outer, inner;
+  const std::vector<int64_t> idx = argmax_lines(x, axis, &outer, &inner);
+  const int64_t n = x.shape()[axis];
+  Tensor out = empty(reduced_shape(x.shape(), axis, attrs.get_bool("keepdim")));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i)
+      out.data()[o * inner + i] = x.data()[(o * n + idx[o * inner + i]) * inner + i];
+  const Shape xs = x.shape();
+  record(out, "max", in, [xs, idx, outer, inner, n](const Tensor& g, const std::vector<bool>&) {
+    Tensor dx = zeros(xs);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) dx.data()[(o * n + idx[o * inner + i]) * inner + i] += g.data()[o * inner + i];
+    return std::vector<Tensor>{dx};
+  });
+  return out;
+}
+JANUS_REGISTER_OP(max, {"max", max_forward});
+
+// argmax along an axis, as float-valued indices; not differentiable (records nothing).
+Tensor argmax_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  const Tensor& x = in.at(0);
+  const int64_t axis = checked_axis(x, attrs, "argmax");
+  int64_t outer, inner;
+  const std::vector<int64_t> idx = argmax_lines(x, axis, &outer, &inner);
+  Tensor out = empty(reduced_shape(x.shape(), axis, attrs.get_bool("keepdim")));
+  for (size_t i = 0; i < idx.size(); ++i) out.data()[i] = static_cast<float>(idx[i]);
+  return out;
+}
+JANUS_REGISTER_OP(argmax, {"argmax", argmax_forward});
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
@@ -147,5 +225,29 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
 Tensor var(const Tensor& x, const std::vector<int64_t>& axes, bool unbiased, bool keepdim) {
   return call_op("var", {x}, Attrs().set("axes", axes).set("unbiased", unbiased).set("keepdim", keepdim));
 }
+
+MaxResult max(const Tensor& x, int64_t axis, bool keepdim) {
+  return {call_op("max", {x}, Attrs().set("axis", axis).set("keepdim", keepdim)), argmax(x, axis, keepdim)};
+}
+
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
+  return call_op("argmax", {x}, Attrs().set("axis", axis).set("keepdim", keepdim));
+}
+
+Tensor Tensor::sum() const { return janus::sum(*this); }
+Tensor Tensor::sum(int64_t axis, bool keepdim) const { return janus::sum(*this, {axis}, keepdim); }
+Tensor Tensor::sum(const std::vector<int64_t>& axes, bool keepdim) const {
+  JANUS_CHECK(!axes.empty(), "sum: expected at least one axis (use sum() to reduce all)");
+  return janus::sum(*this, axes, keepdim);
+}
+Tensor Tensor::mean() const { return janus::mean(*this); }
+Tensor Tensor::mean(int64_t axis, bool keepdim) const { return janus::mean(*this, {axis}, keepdim); }
+Tensor Tensor::mean(const std::vector<int64_t>& axes, bool keepdim) const {
+  JANUS_CHECK(!axes.empty(), "mean: expected at least one axis (use mean() to reduce all)");
+  return janus::mean(*this, axes, keepdim);
+}
+MaxResult Tensor::max(int64_t axis, bool keepdim) const { return janus::max(*this, axis, keepdim); }
+Tensor Tensor::argmax(int64_t axis, bool keepdim) const { return janus::argmax(*this, axis, keepdim); }
+Tensor Tensor::argmax() const { return janus::argmax(reshape({-1}), 0); }
 
 }  // namespace janus

@@ -1,4 +1,6 @@
-// Data-movement ops: reshape (a view), permute/transpose and concat.
+// Data-movement ops: reshape (a view), permute/transpose, concat and narrow (a view when the
+// slice is contiguous), and the Tensor members built on them (view, squeeze, unsqueeze,
+// select, narrow, t, permute, transpose) plus torch.cat / torch.stack.
 #include <janus/core/autograd.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/shape_ops.h>
@@ -151,6 +153,53 @@ Tensor concat_forward(const std::vector<Tensor>& in, const Attrs& attrs, const R
 }
 JANUS_REGISTER_OP(concat, {"concat", concat_forward});
 
+// narrow: out = x[..., start:start+length, ...] along `axis`. Viewed as (outer, size, inner),
+// the slice is rows [start, start+length) of each outer block; with outer == 1 they are one
+// contiguous run, so the output shares x's storage at an offset. Backward puts g into those
+// rows of a zero gradient.
+Tensor narrow_forward(const std::vector<Tensor>& in, const Attrs& attrs, const RunContext&) {
+  const Tensor& x = in.at(0);
+  JANUS_CHECK(x.dim() > 0, "narrow: cannot narrow a 0-d tensor");
+  const Shape xs = x.shape();
+  const int64_t axis = normalize_axis(attrs.get_int("axis"), x.dim(), "narrow");
+  const int64_t size = xs[axis], length = attrs.get_int("length");
+  int64_t start = attrs.get_int("start");
+  JANUS_CHECK(start >= -size && start <= size, "narrow: start {} is out of range for axis {} of size {} (input {})",
+              start, axis, size, shape_str(xs));
+  if (start < 0) start += size;
+  JANUS_CHECK(length >= 0 && start + length <= size,
+              "narrow: start ({}) + length ({}) exceeds axis {} of size {} (input {})", start, length, axis, size,
+              shape_str(xs));
+  const int64_t outer = numel_of(Shape(xs.begin(), xs.begin() + axis));
+  const int64_t inner = numel_of(Shape(xs.begin() + axis + 1, xs.end()));
+  Shape os = xs;
+  os[axis] = length;
+  Tensor out;
+  if (outer == 1) {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = x.impl()->storage;
+    impl->offset = x.impl()->offset + start * inner;
+    impl->shape = os;
+    out = Tensor(impl);
+  } else {
+    out = empty(os);
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(out.data() + o * length * inner, x.data() + (o * size + start) * inner,
+                  sizeof(float) * length * inner);
+  }
+  record(out, "narrow", in, [xs, outer, size, inner, start, length](const Tensor& g, const std::vector<bool>&) {
+    Tensor dx = zeros(xs);
+    for (int64_t o = 0; o < outer; ++o) {
+      float* dst = dx.data() + (o * size + start) * inner;
+      const float* src = g.data() + o * length * inner;
+      for (int64_t i = 0; i < length * inner; ++i) dst[i] += src[i];
+    }
+    return std::vector<Tensor>{dx};
+  });
+  return out;
+}
+JANUS_REGISTER_OP(narrow, {"narrow", narrow_forward});
+
 }  // namespace
 
 Tensor Tensor::reshape(const Shape& shape) const { return call_op("reshape", {*this}, Attrs().set("shape", shape)); }
@@ -164,6 +213,79 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
   out.push_back(numel_of(Shape(shape().begin() + s, shape().begin() + e + 1)));
   out.insert(out.end(), shape().begin() + e + 1, shape().end());
   return reshape(out);
+}
+
+Tensor Tensor::view(const Shape& shape) const { return reshape(shape); }
+
+Tensor Tensor::permute(const std::vector<int64_t>& order) const { return janus::permute(*this, order); }
+
+Tensor Tensor::transpose(int64_t axis0, int64_t axis1) const { return janus::transpose(*this, axis0, axis1); }
+
+Tensor Tensor::t() const {
+  JANUS_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions (got {}-D input {}); use transpose(a, b)",
+              dim(), shape_str(shape()));
+  return dim() < 2 ? *this : janus::transpose(*this, 0, 1);
+}
+
+Tensor Tensor::squeeze() const {
+  Shape out;
+  for (int64_t s : shape())
+    if (s != 1) out.push_back(s);
+  return reshape(out);
+}
+
+Tensor Tensor::squeeze(int64_t axis) const {
+  if (dim() == 0) {
+    JANUS_CHECK(axis == 0 || axis == -1, "squeeze: axis {} is out of range for a 0-d tensor", axis);
+    return reshape({});
+  }
+  const int64_t a = normalize_axis(axis, dim(), "squeeze");
+  Shape out = shape();
+  if (out[a] == 1) out.erase(out.begin() + a);
+  return reshape(out);
+}
+
+Tensor Tensor::unsqueeze(int64_t axis) const {
+  JANUS_CHECK(axis >= -(dim() + 1) && axis <= dim(),
+              "unsqueeze: axis {} is out of range for a {}-D tensor (expected {} to {})", axis, dim(), -(dim() + 1),
+              dim());
+  const int64_t a = axis < 0 ? axis + dim() + 1 : axis;
+  Shape out = shape();
+  out.insert(out.begin() + a, 1);
+  return reshape(out);
+}
+
+Tensor Tensor::narrow(int64_t axis, int64_t start, int64_t length) const {
+  return janus::narrow(*this, axis, start, length);
+}
+
+Tensor Tensor::select(int64_t axis, int64_t index) const {
+  JANUS_CHECK(dim() > 0, "select: cannot index a 0-d tensor");
+  const int64_t a = normalize_axis(axis, dim(), "select");
+  const int64_t n = shape()[a];
+  JANUS_CHECK(index >= -n && index < n, "select: index {} is out of range for axis {} of size {} (input {})", index,
+              a, n, shape_str(shape()));
+  Shape out = shape();
+  out.erase(out.begin() + a);
+  return janus::narrow(*this, a, index < 0 ? index + n : index, 1).reshape(out);
+}
+
+Tensor narrow(const Tensor& x, int64_t axis, int64_t start, int64_t length) {
+  return call_op("narrow", {x}, Attrs().set("axis", axis).set("start", start).set("length", length));
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t axis) { return concat(tensors, axis); }
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
+  JANUS_CHECK(!tensors.empty(), "stack: expected at least one tensor");
+  const Shape& s0 = tensors[0].shape();
+  std::vector<Tensor> parts;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    JANUS_CHECK(tensors[i].shape() == s0, "stack: expects tensors of equal shape, but tensor 0 is {} and tensor {} is {}",
+                shape_str(s0), i, shape_str(tensors[i].shape()));
+    parts.push_back(tensors[i].unsqueeze(axis));
+  }
+  return concat(parts, axis);
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& order) {

@@ -8,6 +8,11 @@
 //   janus::Tensor x = janus::ones({2, 3});
 //   janus::Tensor loss = janus::sum(janus::matmul(x, w));
 //   loss.backward();                 // w.grad() is now d loss / d w, shape [3, 4]
+//   std::cout << w.t()[0] << "\n";  // torch's members and printing: tensor([ 0.1234, -1.5000, 2.0000])
+//
+// Tensors are always contiguous: view/reshape/squeeze/unsqueeze, x[i] / select(0, i) and
+// narrow(0, ...) share storage as in torch; permute, transpose, t and select/narrow on a later
+// axis copy (torch returns strided views there), so writes into them do not reach the source.
 #pragma once
 
 #include <janus/core/error.h>
@@ -17,6 +22,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +31,7 @@ namespace janus {
 
 class Generator;
 struct Node;
+struct MaxResult;
 
 // Aligned, fixed-size float buffer that tensors share.
 struct Storage {
@@ -87,6 +94,33 @@ class Tensor {
   Tensor reshape(const Shape& shape) const;
   // Merges axes start..end (inclusive, negative allowed) into one.
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;
+
+  // torch.Tensor's shape members, all recorded by autograd. Axes may be negative.
+  Tensor view(const Shape& shape) const;  // same as reshape (janus tensors are contiguous)
+  Tensor permute(const std::vector<int64_t>& order) const;
+  Tensor transpose(int64_t axis0, int64_t axis1) const;
+  Tensor t() const;  // transpose of a 2-D tensor; 0-D and 1-D come back as they are
+  Tensor squeeze() const;            // drops every axis of size 1
+  Tensor squeeze(int64_t axis) const;  // drops `axis` if its size is 1, else unchanged
+  Tensor unsqueeze(int64_t axis) const;  // new axis of size 1 at `axis` in [-(dim+1), dim]
+  Tensor select(int64_t axis, int64_t index) const;  // drops `axis`, keeping entry `index`
+  Tensor narrow(int64_t axis, int64_t start, int64_t length) const;
+  Tensor operator[](int64_t index) const { return select(0, index); }
+
+  // torch.Tensor's reductions. sum()/mean() reduce everything to a 0-d tensor.
+  Tensor sum() const;
+  Tensor sum(int64_t axis, bool keepdim = false) const;
+  Tensor sum(const std::vector<int64_t>& axes, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(int64_t axis, bool keepdim = false) const;
+  Tensor mean(const std::vector<int64_t>& axes, bool keepdim = false) const;
+  // Largest value along `axis` and its index (the first one on ties; NaN counts as largest),
+  // like torch.max(x, dim): auto [values, indices] = x.max(1). Indices are float32 holding
+  // integers (janus tensors are float32); gradients flow into values only.
+  MaxResult max(int64_t axis, bool keepdim = false) const;
+  // Index of the largest value along `axis`, or in the flattened tensor (not differentiable).
+  Tensor argmax(int64_t axis, bool keepdim = false) const;
+  Tensor argmax() const;
   // In-place helpers (not recorded by autograd).
   Tensor& fill_(float value);
   Tensor& copy_(const Tensor& src);
@@ -115,13 +149,24 @@ Tensor uniform(const Shape& shape, float low, float high, Generator* gen = nullp
 Tensor normal(const Shape& shape, float mean = 0.0f, float std = 1.0f, Generator* gen = nullptr);
 Tensor randn(const Shape& shape, Generator* gen = nullptr);
 
+// Result of Tensor::max(axis): values and the (float-valued) indices of the maxima.
+struct MaxResult {
+  Tensor values;
+  Tensor indices;
+};
+
 // Closeness, for tests: |a - b| <= atol + rtol * |b| elementwise, same shapes.
 bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol = 1e-8f);
 // Largest |a - b| (shapes must match).
 float max_abs_diff(const Tensor& a, const Tensor& b);
 
-// "tensor([[1.0000, 2.0000], ...], shape=[2, 2])", abbreviated for large tensors.
+// As torch 1.13 prints (tensor_print.cpp): one format for all elements, aligned in columns,
+//   tensor([[  1.5000,  -2.2500],
+//           [  3.0000, 400.0000]])
+// integer-valued floats as "1.", scientific notation when magnitudes span more than 1000x,
+// exceed 1e8 or go below 1e-4, "..." past 1000 elements, then requires_grad / grad_fn.
 std::string to_string(const Tensor& t);
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace janus
 

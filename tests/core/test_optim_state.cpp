@@ -409,14 +409,15 @@ TEST_CASE("optimizer load_state_dict names every mismatch and changes nothing", 
     CHECK_FALSE(plain.options().amsgrad_);
     CHECK(plain.steps() == 0);
   }
-  SECTION("groups must share options") {
+  SECTION("each group restores its own options") {
     std::vector<Tensor> ps2 = clone_params(ps);
     SGD two(ps2, SGDOptions(0.1).momentum(0.9));
     two.add_param_group({from_vector({1.0f}, {1}).requires_grad_()}, 0.1);
     NamedTensors d = two.state_dict();
     at(d, "param_groups.1.momentum") = encode_double(0.5, "m");
-    CHECK_THROWS_WITH(two.load_state_dict(d), Contains("key 'param_groups.1.momentum'") && Contains("expected [0.9]") &&
-                                                  Contains("got [0.5]"));
+    two.load_state_dict(d);
+    CHECK(two.group_options(0).momentum_ == 0.9);
+    CHECK(two.group_options(1).momentum_ == 0.5);
     // A flag is read as 0/1 in every group, the bad group's key named (not group 0's).
     NamedTensors n = two.state_dict();
     at(n, "param_groups.1.nesterov") = encode_double(2.0, "n");
@@ -426,7 +427,11 @@ TEST_CASE("optimizer load_state_dict names every mismatch and changes nothing", 
     adam2.add_param_group({from_vector({1.0f}, {1}).requires_grad_()}, 0.1);
     NamedTensors a = adam2.state_dict();
     at(a, "param_groups.1.amsgrad") = encode_double(1.0, "a");
-    CHECK_THROWS_WITH(adam2.load_state_dict(a), Contains("key 'param_groups.1.amsgrad'") && Contains("expected 0 as in group 0"));
+    // Group 1 now has amsgrad but its parameter's saved state lacks max_exp_avg_sq only once
+    // it was updated; never updated here, so the dict loads and group 1 turns amsgrad on.
+    adam2.load_state_dict(a);
+    CHECK_FALSE(adam2.group_options(0).amsgrad_);
+    CHECK(adam2.group_options(1).amsgrad_);
   }
 }
 

@@ -11,8 +11,23 @@ namespace janus::optim {
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, false, "Adam") {}
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
-    : Optimizer(std::move(params), options.lr_, name), options_(options), decoupled_(decoupled) {
+    : Optimizer(std::move(params), options.lr_, name), options_(options), group_options_{options},
+      decoupled_(decoupled) {
   check_options(options, name);
+}
+
+void Adam::add_param_group(std::vector<Tensor> params, const AdamOptions& options) {
+  check_options(options, name_);
+  group_options_.resize(param_groups().size(), options_);
+  Optimizer::add_param_group(std::move(params), options.lr_);
+  group_options_.push_back(options);
+}
+
+AdamOptions Adam::group_options(size_t g) const {
+  JANUS_CHECK(g < param_groups().size(), "{}: group {} does not exist ({} group(s))", name_, g, param_groups().size());
+  AdamOptions o = g < group_options_.size() ? group_options_[g] : options_;
+  o.lr_ = param_groups()[g].lr;
+  return o;
 }
 
 void Adam::check_options(const AdamOptions& options, const std::string& what) {
@@ -22,11 +37,12 @@ void Adam::check_options(const AdamOptions& options, const std::string& what) {
   JANUS_CHECK(options.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", what, options.weight_decay_);
 }
 
-void Adam::save_options(NamedTensors& out, const std::string& prefix) const {
-  put_option(out, prefix, "betas", {options_.beta1_, options_.beta2_});
-  put_option(out, prefix, "eps", {options_.eps_});
-  put_option(out, prefix, "weight_decay", {options_.weight_decay_});
-  put_option(out, prefix, "amsgrad", {options_.amsgrad_ ? 1.0 : 0.0});
+void Adam::save_options(NamedTensors& out, const std::string& prefix, size_t group) const {
+  const AdamOptions o = group_options(group);
+  put_option(out, prefix, "betas", {o.beta1_, o.beta2_});
+  put_option(out, prefix, "eps", {o.eps_});
+  put_option(out, prefix, "weight_decay", {o.weight_decay_});
+  put_option(out, prefix, "amsgrad", {o.amsgrad_ ? 1.0 : 0.0});
 }
 
 void Adam::save_state(NamedTensors& out, size_t slot, const std::string& prefix) const {
@@ -39,16 +55,23 @@ void Adam::save_state(NamedTensors& out, size_t slot, const std::string& prefix)
 }
 
 std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
-  AdamOptions o = options_;
-  const std::vector<double> betas = shared_option(r, "betas", 2);
-  o.beta1_ = betas[0];
-  o.beta2_ = betas[1];
-  o.eps_ = shared_option(r, "eps", 1)[0];
-  o.weight_decay_ = shared_option(r, "weight_decay", 1)[0];
-  o.amsgrad_ = shared_bool_option(r, "amsgrad");
-  check_options(o, r.what());
+  std::vector<AdamOptions> groups;
+  for (size_t g = 0; g < param_groups().size(); ++g) {
+    AdamOptions o = group_options(g);
+    const std::vector<double> betas = group_option(r, g, "betas", 2);
+    o.beta1_ = betas[0];
+    o.beta2_ = betas[1];
+    o.eps_ = group_option(r, g, "eps", 1)[0];
+    o.weight_decay_ = group_option(r, g, "weight_decay", 1)[0];
+    o.amsgrad_ = group_bool_option(r, g, "amsgrad");
+    check_options(o, fmt::format("{} (group {})", r.what(), g));
+    groups.push_back(o);
+  }
   std::vector<State> state(num_params());
+  size_t group = 0, group_end = param_groups()[0].params.size();
   for (size_t i = 0; i < state.size(); ++i) {
+    while (i >= group_end) group_end += param_groups()[++group].params.size();
+    const AdamOptions& o = groups[group];
     const std::string prefix = "state." + std::to_string(i) + ".";
     if (!r.has(prefix + "step")) continue;  // never updated: absent, as saved (other keys are then unexpected)
     State& s = state[i];
@@ -60,10 +83,11 @@ std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
     else JANUS_CHECK(!r.has(prefix + "max_exp_avg_sq"), "{}: unexpected key '{}max_exp_avg_sq' (amsgrad is off)",
                      r.what(), prefix);
   }
-  return [this, o, state = std::move(state)]() mutable {
+  return [this, groups = std::move(groups), state = std::move(state)]() mutable {
     const double lr = options_.lr_;
-    options_ = o;
+    options_ = groups[0];  // options() reads as group 0's, as before groups had their own
     options_.lr_ = lr;
+    group_options_ = std::move(groups);
     state_ = std::move(state);
   };
 }
@@ -73,11 +97,12 @@ AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& options) : Adam(std
 void Adam::step() {
   NoGradGuard no_grad;
   state_.resize(num_params());
-  const AdamOptions& o = options_;
-  const float b1 = static_cast<float>(o.beta1_), b2 = static_cast<float>(o.beta2_);
-  const float one_minus_b1 = static_cast<float>(1.0 - o.beta1_), one_minus_b2 = static_cast<float>(1.0 - o.beta2_);
-  const float eps = static_cast<float>(o.eps_);
-  for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot) {
+  group_options_.resize(param_groups().size(), options_);
+  for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot, size_t group) {
+    const AdamOptions& o = group_options_[group];
+    const float b1 = static_cast<float>(o.beta1_), b2 = static_cast<float>(o.beta2_);
+    const float one_minus_b1 = static_cast<float>(1.0 - o.beta1_), one_minus_b2 = static_cast<float>(1.0 - o.beta2_);
+    const float eps = static_cast<float>(o.eps_);
     JANUS_CHECK(grad.shape() == p.shape(), "{}: gradient {} does not match parameter {}", name_,
                 shape_str(grad.shape()), shape_str(p.shape()));
     State& s = state_[slot];
@@ -116,6 +141,12 @@ void Adam::step() {
     }
   });
   ++steps_;
+}
+
+void Adam::set_group_momentum(size_t group, double value) {
+  group_options(group);  // checks the index
+  group_options_.resize(param_groups().size(), options_);
+  group_options_[group].beta1_ = value;
 }
 
 }  // namespace janus::optim

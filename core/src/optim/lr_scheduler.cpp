@@ -14,6 +14,7 @@ LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
 void LRScheduler::apply() {
   auto& groups = optimizer_.param_groups();
   for (size_t i = 0; i < groups.size() && i < base_lrs_.size(); ++i) groups[i].lr = lr_at(step_, base_lrs_[i]);
+  after_apply(optimizer_, step_);
 }
 
 void LRScheduler::step() {
@@ -64,6 +65,27 @@ LambdaLR::LambdaLR(Optimizer& optimizer, std::function<double(int64_t step)> fn)
     : LRScheduler(optimizer), fn_(std::move(fn)) {
   JANUS_CHECK(static_cast<bool>(fn_), "LambdaLR: expected a function of the step (got an empty one)");
   apply();
+}
+
+MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma)
+    : LRScheduler(optimizer), milestones_(std::move(milestones)), gamma_(gamma) {
+  for (int64_t m : milestones_) JANUS_CHECK(m >= 0, "MultiStepLR: expected milestones >= 0 (got {})", m);
+  std::sort(milestones_.begin(), milestones_.end());
+  apply();
+}
+
+double MultiStepLR::lr_at(int64_t step, double base_lr) const {
+  const auto passed = std::upper_bound(milestones_.begin(), milestones_.end(), step) - milestones_.begin();
+  return base_lr * std::pow(gamma_, static_cast<double>(passed));
+}
+
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer), gamma_(gamma) {
+  JANUS_CHECK(gamma > 0.0, "ExponentialLR: expected gamma > 0 (got {})", gamma);
+  apply();
+}
+
+double ExponentialLR::lr_at(int64_t step, double base_lr) const {
+  return base_lr * std::pow(gamma_, static_cast<double>(step));
 }
 
 std::function<double(int64_t)> warmup_cosine(int64_t warmup_steps, int64_t total_steps) {

@@ -3,6 +3,9 @@
 #include <janus/core/error.h>
 #include <janus/core/optim/lr_scheduler.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace janus::optim {
 
 NamedTensors LRScheduler::state_dict() const {
@@ -70,6 +73,37 @@ std::function<void()> LinearWarmup::load_options(StateDictReader& r) {
     start_factor_ = start_factor;
     warmup_steps_ = total;
   };
+}
+
+void MultiStepLR::save_options(NamedTensors& out) const {
+  std::vector<double> m(milestones_.begin(), milestones_.end());
+  put_doubles(out, "milestones", m);
+  put_double(out, "gamma", gamma_);
+}
+
+std::function<void()> MultiStepLR::load_options(StateDictReader& r) {
+  const Tensor t = r.get_any("milestones");
+  JANUS_CHECK(t.dim() == 2 && t.shape()[1] == 3, "{}: key 'milestones': expected (n, 3) exact doubles (got {})",
+              r.what(), shape_str(t.shape()));
+  std::vector<int64_t> milestones;
+  for (double v : decode_doubles(t)) {
+    JANUS_CHECK(v >= 0.0 && v == std::floor(v), "{}: key 'milestones': expected integers >= 0 (got {})", r.what(), v);
+    milestones.push_back(static_cast<int64_t>(v));
+  }
+  const double gamma = r.get_double("gamma");
+  return [this, milestones, gamma] {
+    milestones_ = milestones;
+    std::sort(milestones_.begin(), milestones_.end());
+    gamma_ = gamma;
+  };
+}
+
+void ExponentialLR::save_options(NamedTensors& out) const { put_double(out, "gamma", gamma_); }
+
+std::function<void()> ExponentialLR::load_options(StateDictReader& r) {
+  const double gamma = r.get_double("gamma");
+  JANUS_CHECK(gamma > 0.0, "{}: key 'gamma': expected a value > 0 (got {})", r.what(), gamma);
+  return [this, gamma] { gamma_ = gamma; };
 }
 
 }  // namespace janus::optim

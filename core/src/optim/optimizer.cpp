@@ -40,6 +40,12 @@ void Optimizer::decay_decoupled(Tensor& p, double lr, double weight_decay) {
   for (int64_t i = 0, n = p.numel(); i < n; ++i) pp[i] = pp[i] * factor;
 }
 
+double Optimizer::group_momentum(size_t) const {
+  JANUS_FAIL("{}: this optimizer has no momentum or beta1 to cycle (cycle_momentum needs one)", name_);
+}
+
+void Optimizer::set_group_momentum(size_t group, double) { group_momentum(group); }
+
 size_t Optimizer::num_params() const {
   size_t n = 0;
   for (const ParamGroup& g : groups_) n += g.params.size();

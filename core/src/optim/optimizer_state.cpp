@@ -20,26 +20,17 @@ void Optimizer::put_option(NamedTensors& out, const std::string& prefix, const s
   else put_doubles(out, prefix + option, values);
 }
 
-std::vector<double> Optimizer::shared_option(StateDictReader& r, const std::string& option, size_t n) const {
-  auto read = [&](size_t g) {
-    const std::string key = "param_groups." + std::to_string(g) + "." + option;
-    return n == 1 ? std::vector<double>{r.get_double(key)} : r.get_doubles(key, static_cast<int64_t>(n));
-  };
-  const std::vector<double> first = read(0);
-  for (size_t g = 1; g < groups_.size(); ++g)
-    JANUS_CHECK(read(g) == first, "{}: key 'param_groups.{}.{}': expected {} as in group 0 (janus' groups share "
-                "their options; only lr differs) (got {})", r.what(), g, option, first, read(g));
-  return first;
+std::vector<double> Optimizer::group_option(StateDictReader& r, size_t group, const std::string& option,
+                                            size_t n) const {
+  const std::string key = "param_groups." + std::to_string(group) + "." + option;
+  return n == 1 ? std::vector<double>{r.get_double(key)} : r.get_doubles(key, static_cast<int64_t>(n));
 }
 
-bool Optimizer::shared_bool_option(StateDictReader& r, const std::string& option, const bool* if_absent) const {
-  auto key = [&](size_t g) { return "param_groups." + std::to_string(g) + "." + option; };
-  if (if_absent && !r.has(key(0))) return *if_absent;
-  const bool first = r.get_bool(key(0));
-  for (size_t g = 1; g < groups_.size(); ++g)
-    JANUS_CHECK(r.get_bool(key(g)) == first, "{}: key '{}': expected {} as in group 0 (janus' groups share their "
-                "options; only lr differs) (got {})", r.what(), key(g), first ? 1 : 0, first ? 0 : 1);
-  return first;
+bool Optimizer::group_bool_option(StateDictReader& r, size_t group, const std::string& option,
+                                  const bool* if_absent) const {
+  const std::string key = "param_groups." + std::to_string(group) + "." + option;
+  if (if_absent && !r.has(key)) return *if_absent;
+  return r.get_bool(key);
 }
 
 NamedTensors Optimizer::state_dict() const {
@@ -53,7 +44,7 @@ NamedTensors Optimizer::state_dict() const {
     std::vector<float> slots;
     for (size_t i = 0; i < groups_[g].params.size(); ++i) slots.push_back(static_cast<float>(slot++));
     out.emplace_back(prefix + "params", from_vector(slots, {static_cast<int64_t>(slots.size())}));
-    save_options(out, prefix);
+    save_options(out, prefix, g);
   }
   for (size_t s = 0; s < num_params(); ++s) save_state(out, s, "state." + std::to_string(s) + ".");
   return out;

@@ -7,8 +7,22 @@
 namespace janus::optim {
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
-    : Optimizer(std::move(params), options.lr_, "SGD"), options_(options) {
+    : Optimizer(std::move(params), options.lr_, "SGD"), options_(options), group_options_{options} {
   check_options(options, "SGD");
+}
+
+void SGD::add_param_group(std::vector<Tensor> params, const SGDOptions& options) {
+  check_options(options, "SGD");
+  group_options_.resize(param_groups().size(), options_);
+  Optimizer::add_param_group(std::move(params), options.lr_);
+  group_options_.push_back(options);
+}
+
+SGDOptions SGD::group_options(size_t g) const {
+  JANUS_CHECK(g < param_groups().size(), "SGD: group {} does not exist ({} group(s))", g, param_groups().size());
+  SGDOptions o = g < group_options_.size() ? group_options_[g] : options_;
+  o.lr_ = param_groups()[g].lr;
+  return o;
 }
 
 void SGD::check_options(const SGDOptions& options, const std::string& what) {
@@ -22,13 +36,14 @@ void SGD::check_options(const SGDOptions& options, const std::string& what) {
               options.dampening_);
 }
 
-void SGD::save_options(NamedTensors& out, const std::string& prefix) const {
-  put_option(out, prefix, "momentum", {options_.momentum_});
-  put_option(out, prefix, "dampening", {options_.dampening_});
-  put_option(out, prefix, "weight_decay", {options_.weight_decay_});
-  put_option(out, prefix, "nesterov", {options_.nesterov_ ? 1.0 : 0.0});
-  put_option(out, prefix, "lr_in_velocity", {options_.lr_in_velocity_ ? 1.0 : 0.0});
-  put_option(out, prefix, "decoupled_weight_decay", {options_.decoupled_weight_decay_ ? 1.0 : 0.0});
+void SGD::save_options(NamedTensors& out, const std::string& prefix, size_t group) const {
+  const SGDOptions o = group_options(group);
+  put_option(out, prefix, "momentum", {o.momentum_});
+  put_option(out, prefix, "dampening", {o.dampening_});
+  put_option(out, prefix, "weight_decay", {o.weight_decay_});
+  put_option(out, prefix, "nesterov", {o.nesterov_ ? 1.0 : 0.0});
+  put_option(out, prefix, "lr_in_velocity", {o.lr_in_velocity_ ? 1.0 : 0.0});
+  put_option(out, prefix, "decoupled_weight_decay", {o.decoupled_weight_decay_ ? 1.0 : 0.0});
 }
 
 void SGD::save_state(NamedTensors& out, size_t slot, const std::string& prefix) const {
@@ -37,29 +52,34 @@ void SGD::save_state(NamedTensors& out, size_t slot, const std::string& prefix) 
 }
 
 std::function<void()> SGD::load_options_and_state(StateDictReader& r) {
-  SGDOptions o = options_;
-  o.momentum_ = shared_option(r, "momentum", 1)[0];
-  o.dampening_ = shared_option(r, "dampening", 1)[0];
-  o.weight_decay_ = shared_option(r, "weight_decay", 1)[0];
-  o.nesterov_ = shared_bool_option(r, "nesterov");
   const bool absent_means_off = false;  // dicts saved before these options existed
-  o.lr_in_velocity_ = shared_bool_option(r, "lr_in_velocity", &absent_means_off);
-  o.decoupled_weight_decay_ = shared_bool_option(r, "decoupled_weight_decay", &absent_means_off);
-  check_options(o, r.what());
+  std::vector<SGDOptions> groups;
+  for (size_t g = 0; g < param_groups().size(); ++g) {
+    SGDOptions o = group_options(g);
+    o.momentum_ = group_option(r, g, "momentum", 1)[0];
+    o.dampening_ = group_option(r, g, "dampening", 1)[0];
+    o.weight_decay_ = group_option(r, g, "weight_decay", 1)[0];
+    o.nesterov_ = group_bool_option(r, g, "nesterov");
+    o.lr_in_velocity_ = group_bool_option(r, g, "lr_in_velocity", &absent_means_off);
+    o.decoupled_weight_decay_ = group_bool_option(r, g, "decoupled_weight_decay", &absent_means_off);
+    check_options(o, fmt::format("{} (group {})", r.what(), g));
+    groups.push_back(o);
+  }
   std::vector<Tensor> buffers(num_params());
+  size_t group = 0, group_end = param_groups()[0].params.size();
   for (size_t s = 0; s < buffers.size(); ++s) {
+    while (s >= group_end) group_end += param_groups()[++group].params.size();
     const std::string key = "state." + std::to_string(s) + ".momentum_buffer";
     if (!r.has(key)) continue;  // never updated: absent, as saved
-    JANUS_CHECK(o.momentum_ != 0.0, "{}: unexpected key '{}' (momentum is 0, SGD keeps no buffer)", r.what(), key);
+    JANUS_CHECK(groups[group].momentum_ != 0.0, "{}: unexpected key '{}' (momentum is 0, SGD keeps no buffer)",
+                r.what(), key);
     buffers[s] = r.get(key, param_shape(s)).clone();
   }
-  return [this, o, buffers = std::move(buffers)]() mutable {
-    options_.momentum_ = o.momentum_;
-    options_.dampening_ = o.dampening_;
-    options_.weight_decay_ = o.weight_decay_;
-    options_.nesterov_ = o.nesterov_;
-    options_.lr_in_velocity_ = o.lr_in_velocity_;
-    options_.decoupled_weight_decay_ = o.decoupled_weight_decay_;
+  return [this, groups = std::move(groups), buffers = std::move(buffers)]() mutable {
+    const double lr = options_.lr_;
+    options_ = groups[0];  // options() reads as group 0's, as before groups had their own
+    options_.lr_ = lr;
+    group_options_ = std::move(groups);  // lr_ there is unused: the groups' lr is restored by the base
     buffers_ = std::move(buffers);
   };
 }
@@ -69,16 +89,18 @@ Tensor SGD::momentum_buffer(size_t slot) const { return slot < buffers_.size() ?
 void SGD::step() {
   NoGradGuard no_grad;
   buffers_.resize(num_params());
-  const bool decoupled = options_.decoupled_weight_decay_;
-  const float wd = decoupled ? 0.0f : static_cast<float>(options_.weight_decay_);  // the L2 term
-  const float mu = static_cast<float>(options_.momentum_);
-  const float keep = static_cast<float>(1.0 - options_.dampening_);
-  const bool nesterov = options_.nesterov_;
-  const bool keras = options_.lr_in_velocity_;
-  for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot) {
+  group_options_.resize(param_groups().size(), options_);
+  for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot, size_t group) {
     JANUS_CHECK(grad.shape() == p.shape(), "SGD: gradient {} does not match parameter {}",
                 shape_str(grad.shape()), shape_str(p.shape()));
-    if (decoupled) decay_decoupled(p, lr, options_.weight_decay_);
+    const SGDOptions& o = group_options_[group];
+    const bool decoupled = o.decoupled_weight_decay_;
+    const float wd = decoupled ? 0.0f : static_cast<float>(o.weight_decay_);  // the L2 term
+    const float mu = static_cast<float>(o.momentum_);
+    const float keep = static_cast<float>(1.0 - o.dampening_);
+    const bool nesterov = o.nesterov_;
+    const bool keras = o.lr_in_velocity_;
+    if (decoupled) decay_decoupled(p, lr, o.weight_decay_);
     const int64_t n = p.numel();
     float* pp = p.data();
     const float* pg = grad.data();
@@ -109,6 +131,12 @@ void SGD::step() {
     }
   });
   ++steps_;
+}
+
+void SGD::set_group_momentum(size_t group, double value) {
+  group_options(group);  // checks the index
+  group_options_.resize(param_groups().size(), options_);
+  group_options_[group].momentum_ = value;
 }
 
 }  // namespace janus::optim

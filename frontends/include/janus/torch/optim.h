@@ -25,7 +25,8 @@ namespace optim = janus::optim;
 // state_dict() / load_state_dict() from core's optim).
 template <typename T>
 using EnableIfOptimState = std::enable_if_t<std::is_base_of<optim::Optimizer, T>::value ||
-                                            std::is_base_of<optim::LRScheduler, T>::value>;
+                                            std::is_base_of<optim::LRScheduler, T>::value ||
+                                            std::is_same<optim::ReduceLROnPlateau, T>::value>;
 
 template <typename T, typename = EnableIfOptimState<T>>
 void save(const T& object, const std::string& path) {

@@ -15,6 +15,7 @@ namespace janus::optim {
 
 struct AdamOptions {
   explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
+  AdamOptions& lr(double v) { lr_ = v; return *this; }
   AdamOptions& betas(double beta1, double beta2) { beta1_ = beta1; beta2_ = beta2; return *this; }
   AdamOptions& eps(double v) { eps_ = v; return *this; }                   // default 1e-8
   AdamOptions& weight_decay(double v) { weight_decay_ = v; return *this; } // default 0
@@ -30,6 +31,7 @@ struct AdamOptions {
 // AdamW's options: the same, but weight decay is decoupled and defaults to 1e-2.
 struct AdamWOptions : AdamOptions {
   explicit AdamWOptions(double lr = 1e-3) : AdamOptions(lr) { weight_decay_ = 1e-2; }
+  AdamWOptions& lr(double v) { AdamOptions::lr(v); return *this; }
   AdamWOptions& betas(double beta1, double beta2) { AdamOptions::betas(beta1, beta2); return *this; }
   AdamWOptions& eps(double v) { AdamOptions::eps(v); return *this; }
   AdamWOptions& weight_decay(double v) { AdamOptions::weight_decay(v); return *this; }
@@ -40,13 +42,21 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, const AdamOptions& options = AdamOptions());
   void step() override;
+  // The defaults given at construction (group 0's options until a state dict is loaded).
   const AdamOptions& options() const { return options_; }
+  using Optimizer::add_param_group;  // (params, lr): the defaults with that lr
+  // A group with its own options (its lr is options.lr_), like torch's {"params": ..., ...}.
+  void add_param_group(std::vector<Tensor> params, const AdamOptions& options);
+  // Group g's options (lr_ is the group's current lr).
+  AdamOptions group_options(size_t g) const;
+  double group_momentum(size_t group) const override { return group_options(group).beta1_; }
+  void set_group_momentum(size_t group, double value) override;
 
  protected:
   Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name);
   // State dict: param_groups.<g>.{betas (2, 3), eps, weight_decay, amsgrad} and
   // state.<slot>.{step, exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad only)} once updated.
-  void save_options(NamedTensors& out, const std::string& prefix) const override;
+  void save_options(NamedTensors& out, const std::string& prefix, size_t group) const override;
   void save_state(NamedTensors& out, size_t slot, const std::string& prefix) const override;
   std::function<void()> load_options_and_state(StateDictReader& r) override;
 
@@ -57,6 +67,7 @@ class Adam : public Optimizer {
     Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;  // each the parameter's shape
   };
   AdamOptions options_;
+  std::vector<AdamOptions> group_options_;  // per group; groups past its end use options_
   bool decoupled_;
   std::vector<State> state_;  // one per parameter slot
 };

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace janus::optim {
@@ -26,7 +27,8 @@ class LRScheduler {
   double lr() const;
   // The learning rate at `step` of a group whose initial lr was base_lr.
   virtual double lr_at(int64_t step, double base_lr) const = 0;
-  // "StepLR", "CosineAnnealingLR", "LinearWarmup" or "LambdaLR".
+  // "StepLR", "CosineAnnealingLR", "LinearWarmup", "LambdaLR", "MultiStepLR", "ExponentialLR"
+  // or "OneCycleLR".
   virtual const char* kind() const = 0;
 
   // State dict (state_dict.h encodings): kind (ASCII codes), last_epoch (the step count,
@@ -39,8 +41,11 @@ class LRScheduler {
 
  protected:
   explicit LRScheduler(Optimizer& optimizer);
-  // Sets lr for step 0; derived constructors call it once their fields are set.
+  // Sets lr for the current step (then calls after_apply); derived constructors call it
+  // once their fields are set.
   void apply();
+  // What a schedule sets besides the lr (OneCycleLR's momentum).
+  virtual void after_apply(Optimizer&, int64_t /*step*/) {}
   // The schedule's own options; load_options returns what commits them after all checks.
   virtual void save_options(NamedTensors& out) const = 0;
   virtual std::function<void()> load_options(StateDictReader& r) = 0;
@@ -113,6 +118,95 @@ class LambdaLR : public LRScheduler {
 
  private:
   std::function<double(int64_t)> fn_;
+};
+
+// lr = base_lr * gamma^(number of milestones <= step) (torch's MultiStepLR; a milestone listed
+// twice counts twice).
+class MultiStepLR : public LRScheduler {
+ public:
+  MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1);
+  double lr_at(int64_t step, double base_lr) const override;
+  const char* kind() const override { return "MultiStepLR"; }
+
+ protected:
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
+
+ private:
+  std::vector<int64_t> milestones_;  // sorted
+  double gamma_;
+};
+
+// lr = base_lr * gamma^step (torch's ExponentialLR).
+class ExponentialLR : public LRScheduler {
+ public:
+  ExponentialLR(Optimizer& optimizer, double gamma);
+  double lr_at(int64_t step, double base_lr) const override;
+  const char* kind() const override { return "ExponentialLR"; }
+
+ protected:
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
+
+ private:
+  double gamma_;
+};
+
+// torch's OneCycleLR, stepped once per batch: the lr rises from max_lr / div_factor to max_lr
+// over the first pct_start of total_steps, then falls to max_lr / div_factor / final_div_factor
+// (three_phase: back to the initial lr first, then down), by a cosine or a line; with
+// cycle_momentum (default) the optimizer's momentum (SGD, RMSprop) or beta1 (Adam) moves the
+// opposite way between max_momentum and base_momentum. Stepping past total_steps throws.
+//
+//   OneCycleLR sched(opt, OneCycleLROptions(0.1, epochs * batches_per_epoch).pct_start(0.25));
+struct OneCycleLROptions {
+  OneCycleLROptions(double max_lr, int64_t total_steps) : max_lr_(max_lr), total_steps_(total_steps) {}
+  OneCycleLROptions& pct_start(double v) { pct_start_ = v; return *this; }               // default 0.3
+  OneCycleLROptions& anneal_strategy(std::string v) { anneal_strategy_ = std::move(v); return *this; }  // "cos" | "linear"
+  OneCycleLROptions& cycle_momentum(bool v) { cycle_momentum_ = v; return *this; }       // default true
+  OneCycleLROptions& base_momentum(double v) { base_momentum_ = v; return *this; }       // default 0.85
+  OneCycleLROptions& max_momentum(double v) { max_momentum_ = v; return *this; }         // default 0.95
+  OneCycleLROptions& div_factor(double v) { div_factor_ = v; return *this; }             // default 25
+  OneCycleLROptions& final_div_factor(double v) { final_div_factor_ = v; return *this; } // default 1e4
+  OneCycleLROptions& three_phase(bool v) { three_phase_ = v; return *this; }             // default false
+  double max_lr_;
+  int64_t total_steps_;
+  double pct_start_ = 0.3;
+  std::string anneal_strategy_ = "cos";
+  bool cycle_momentum_ = true;
+  double base_momentum_ = 0.85;
+  double max_momentum_ = 0.95;
+  double div_factor_ = 25.0;
+  double final_div_factor_ = 1e4;
+  bool three_phase_ = false;
+};
+
+class OneCycleLR : public LRScheduler {
+ public:
+  OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options);
+  // base_lr is unused: the cycle is set by max_lr and the factors, as in torch.
+  double lr_at(int64_t step, double base_lr) const override;
+  // The momentum (or beta1) the cycle sets at `step`.
+  double momentum_at(int64_t step) const;
+  const char* kind() const override { return "OneCycleLR"; }
+  const OneCycleLROptions& options() const { return options_; }
+
+ protected:
+  void after_apply(Optimizer& optimizer, int64_t step) override;
+  void save_options(NamedTensors& out) const override;
+  std::function<void()> load_options(StateDictReader& r) override;
+
+ private:
+  static void check(const OneCycleLROptions& o, const std::string& what);
+  // The phase holding `step`: its start step, end step and (lr, momentum) at both ends.
+  struct Phase {
+    double end_step, start_lr, end_lr, start_momentum, end_momentum;
+  };
+  std::vector<Phase> phases() const;
+  double anneal(double start, double end, double pct) const;
+  template <typename F>
+  double along_phases(int64_t step, F value) const;
+  OneCycleLROptions options_;
 };
 
 // The cosine annealing curve: eta_min + (base_lr - eta_min) (1 + cos(pi step / t_max)) / 2.

@@ -9,6 +9,7 @@
 //
 //   SGD opt(params, SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
 //   SGD keras(params, SGDOptions(0.1).momentum(0.9).lr_in_velocity(true).decoupled_weight_decay(true));
+//   opt.add_param_group(bn_and_bias, SGDOptions(0.1).momentum(0.9).weight_decay(0));  // a group's own options
 #pragma once
 
 #include <janus/core/optim/optimizer.h>
@@ -17,6 +18,7 @@ namespace janus::optim {
 
 struct SGDOptions {
   explicit SGDOptions(double lr) : lr_(lr) {}
+  SGDOptions& lr(double v) { lr_ = v; return *this; }
   SGDOptions& momentum(double v) { momentum_ = v; return *this; }         // default 0
   SGDOptions& dampening(double v) { dampening_ = v; return *this; }       // default 0
   SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }           // default false
@@ -41,7 +43,15 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
   void step() override;
+  // The defaults given at construction (group 0's options until a state dict is loaded).
   const SGDOptions& options() const { return options_; }
+  using Optimizer::add_param_group;  // (params, lr): the defaults with that lr
+  // A group with its own options (its lr is options.lr_), like torch's {"params": ..., ...}.
+  void add_param_group(std::vector<Tensor> params, const SGDOptions& options);
+  // Group g's options (lr_ is the group's current lr).
+  SGDOptions group_options(size_t g) const;
+  double group_momentum(size_t group) const override { return group_options(group).momentum_; }
+  void set_group_momentum(size_t group, double value) override;
   // The momentum buffer of parameter `slot` (undefined before its first update).
   Tensor momentum_buffer(size_t slot) const;
 
@@ -50,13 +60,14 @@ class SGD : public Optimizer {
   // lr_in_velocity, decoupled_weight_decay} and state.<slot>.momentum_buffer (only with
   // momentum, once the parameter was updated; v itself with lr_in_velocity). A dict without
   // the last two options (saved before they existed) loads them as false.
-  void save_options(NamedTensors& out, const std::string& prefix) const override;
+  void save_options(NamedTensors& out, const std::string& prefix, size_t group) const override;
   void save_state(NamedTensors& out, size_t slot, const std::string& prefix) const override;
   std::function<void()> load_options_and_state(StateDictReader& r) override;
 
  private:
   static void check_options(const SGDOptions& options, const std::string& what);
   SGDOptions options_;
+  std::vector<SGDOptions> group_options_;  // per group; groups past its end use options_
   std::vector<Tensor> buffers_;  // one per parameter slot, same shape as the parameter
 };
 

@@ -96,6 +96,28 @@ ModuleList::ModuleList(std::initializer_list<std::shared_ptr<Module>> modules) :
   for (const auto& m : modules) push_back(m);
 }
 
+ModuleDict::ModuleDict(std::initializer_list<std::pair<std::string, std::shared_ptr<Module>>> modules)
+    : Module("ModuleDict") {
+  for (const auto& [key, m] : modules) insert(key, m);
+}
+
+std::shared_ptr<Module> ModuleDict::operator[](const std::string& key) const {
+  JANUS_CHECK(contains(key), "ModuleDict: no module named '{}' (keys: {})", key, fmt::join(keys(), ", "));
+  return child(key);
+}
+
+bool ModuleDict::contains(const std::string& key) const {
+  for (const auto& kv : named_children())
+    if (kv.first == key) return true;
+  return false;
+}
+
+std::vector<std::string> ModuleDict::keys() const {
+  std::vector<std::string> out;
+  for (const auto& kv : named_children()) out.push_back(kv.first);
+  return out;
+}
+
 std::shared_ptr<Module> ModuleList::operator[](size_t index) const {
   JANUS_CHECK(index < size(), "ModuleList: index {} out of range (size {})", index, size());
   return named_children()[index].second;

@@ -11,11 +11,15 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   return janus::conv2d(x, weight, bias, options);
 }
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) { return janus::linear(x, weight, bias); }
-Tensor max_pool2d(const Tensor& x, int64_t kernel_size, int64_t stride, int64_t padding) {
-  return janus::max_pool2d(x, Pool2dOptions(kernel_size).stride(stride).padding(padding));
+Tensor dropout2d(const Tensor& x, double p, bool training) {
+  return janus::dropout2d(x, static_cast<float>(p), training);
 }
-Tensor avg_pool2d(const Tensor& x, int64_t kernel_size, int64_t stride, int64_t padding) {
-  return janus::avg_pool2d(x, Pool2dOptions(kernel_size).stride(stride).padding(padding));
+
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding, bool ceil_mode) {
+  return janus::max_pool2d(x, Pool2dOptions(kernel_size).stride(stride).padding(padding).ceil_mode(ceil_mode));
+}
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride, Size2 padding, bool ceil_mode) {
+  return janus::avg_pool2d(x, Pool2dOptions(kernel_size).stride(stride).padding(padding).ceil_mode(ceil_mode));
 }
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t output_size) {
   return janus::adaptive_avg_pool2d(x, output_size, output_size);

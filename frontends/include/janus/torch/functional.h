@@ -20,8 +20,14 @@ Tensor tanh(const Tensor& x);
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
               const Conv2dFuncOptions& options = {});
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
-Tensor max_pool2d(const Tensor& x, int64_t kernel_size, int64_t stride = 0, int64_t padding = 0);
-Tensor avg_pool2d(const Tensor& x, int64_t kernel_size, int64_t stride = 0, int64_t padding = 0);
+// Each size an int or an {h, w} pair; stride 0 means the kernel size (torch's None).
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride = 0, Size2 padding = 0, bool ceil_mode = false);
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, Size2 stride = 0, Size2 padding = 0, bool ceil_mode = false);
+using janus::leaky_relu;                          // F.leaky_relu(x, negative_slope = 0.01)
+using janus::nll_loss;                            // F.nll_loss(log_probs, target, NLLLossOptions)
+using janus::binary_cross_entropy_with_logits;    // F.binary_cross_entropy_with_logits
+// F.dropout2d (training=True by default, as torch's).
+Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true);
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t output_size);
 // torch's F.dropout default: training=True.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);

@@ -22,21 +22,63 @@
 #include <janus/layers/pool.h>
 #include <janus/layers/sequential.h>
 #include <janus/torch/functional.h>
+#include <janus/torch/nn_utils.h>
+
+#include <string>
 
 namespace janus::torch::nn {
 
 using namespace janus::nn;  // Module, Sequential, Conv2d, BatchNorm2d, ... under torch's names
 namespace F = functional;
 
-// nn.CrossEntropyLoss(label_smoothing=0): mean over the batch; targets are class indices.
+// nn.CrossEntropyLoss's options, torch's defaults: no class weight, ignore_index -100,
+// reduction "mean" (divided by the summed weight of the kept labels), label_smoothing 0.
+struct CrossEntropyLossOptions {
+  CrossEntropyLossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  CrossEntropyLossOptions& ignore_index(int64_t v) { ignore_index_ = v; return *this; }
+  CrossEntropyLossOptions& reduction(std::string v) { reduction_ = std::move(v); return *this; }  // mean|sum|none
+  CrossEntropyLossOptions& label_smoothing(double v) { label_smoothing_ = v; return *this; }
+  Tensor weight_;
+  int64_t ignore_index_ = -100;
+  std::string reduction_ = "mean";
+  double label_smoothing_ = 0.0;
+};
+
+// nn.CrossEntropyLoss: logits (N, C) against class indices (N) stored as floats.
 class CrossEntropyLoss {
  public:
-  explicit CrossEntropyLoss(double label_smoothing = 0.0) : label_smoothing_(label_smoothing) {}
+  explicit CrossEntropyLoss(double label_smoothing = 0.0)
+      : options_(CrossEntropyLossOptions().label_smoothing(label_smoothing)) {}
+  explicit CrossEntropyLoss(const CrossEntropyLossOptions& options) : options_(options) {}
   Tensor operator()(const Tensor& logits, const Tensor& target) const;
   Tensor forward(const Tensor& logits, const Tensor& target) const { return (*this)(logits, target); }
 
  private:
-  double label_smoothing_;
+  CrossEntropyLossOptions options_;
+};
+
+// nn.NLLLoss on log-probabilities (N, C) (core's nll_loss: weight, ignore_index, reduction).
+using janus::NLLLossOptions;
+class NLLLoss {
+ public:
+  explicit NLLLoss(const NLLLossOptions& options = {}) : options_(options) {}
+  Tensor operator()(const Tensor& log_probs, const Tensor& target) const;
+  Tensor forward(const Tensor& log_probs, const Tensor& target) const { return (*this)(log_probs, target); }
+
+ private:
+  NLLLossOptions options_;
+};
+
+// nn.BCEWithLogitsLoss (core's binary_cross_entropy_with_logits: weight, pos_weight, reduction).
+using BCEWithLogitsLossOptions = janus::BCEWithLogitsOptions;
+class BCEWithLogitsLoss {
+ public:
+  explicit BCEWithLogitsLoss(const BCEWithLogitsLossOptions& options = {}) : options_(options) {}
+  Tensor operator()(const Tensor& logits, const Tensor& target) const;
+  Tensor forward(const Tensor& logits, const Tensor& target) const { return (*this)(logits, target); }
+
+ private:
+  BCEWithLogitsLossOptions options_;
 };
 
 // nn.MSELoss(): mean of squared differences.

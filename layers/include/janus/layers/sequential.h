@@ -57,4 +57,26 @@ class ModuleList : public Module {
   std::shared_ptr<Module> operator[](size_t index) const;
 };
 
+// torch.nn.ModuleDict: children registered under string keys, kept in insertion order (so
+// parameter names are "<key>.weight"); like ModuleList it has no forward of its own.
+//
+//   nn::ModuleDict heads({{"cls", std::make_shared<nn::Linear>(64, 10)}});
+//   Tensor y = (*heads["cls"])(x);
+class ModuleDict : public Module {
+ public:
+  ModuleDict() : Module("ModuleDict") {}
+  ModuleDict(std::initializer_list<std::pair<std::string, std::shared_ptr<Module>>> modules);
+  // Adds a module under a new key (keys follow Module's naming rules).
+  template <typename M>
+  std::shared_ptr<M> insert(const std::string& key, std::shared_ptr<M> module) {
+    register_module(key, module);
+    return module;
+  }
+  std::shared_ptr<Module> operator[](const std::string& key) const;
+  bool contains(const std::string& key) const;
+  std::vector<std::string> keys() const;
+  size_t size() const { return named_children().size(); }
+  bool empty() const { return size() == 0; }
+};
+
 }  // namespace janus::nn

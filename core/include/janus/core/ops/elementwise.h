@@ -22,6 +22,8 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 // Each element limited to [min, max] (torch's clamp); the gradient is 0 outside.
 Tensor clip(const Tensor& x, float min, float max);
+// x for x > 0, negative_slope * x otherwise (torch's F.leaky_relu, default slope 0.01).
+Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

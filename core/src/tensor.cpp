@@ -132,8 +132,11 @@ Tensor& Tensor::fill_(float value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  JANUS_CHECK(src.numel() == numel(), "copy_: source has {} elements {} but target has {} {}",
-              src.numel(), shape_str(src.shape()), numel(), shape_str(shape()));
+  // The same shape, not just the same element count: a [2, 2] weight copied into a [4] one
+  // is a mistake that would otherwise load without a word.
+  JANUS_CHECK(src.shape() == shape(), "copy_: source shape {} differs from target shape {}{}",
+              shape_str(src.shape()), shape_str(shape()),
+              src.numel() == numel() ? " (same element count: reshape the source first if that is meant)" : "");
   std::memmove(data(), src.data(), sizeof(float) * numel());
   return *this;
 }

@@ -35,6 +35,12 @@ class Tracer : public OpObserver {
       }
       int64_t id = lookup(t);
       if (id < 0) {
+        // A tensor that requires grad but was not passed in as a parameter would be frozen
+        // into a constant and silently stop training.
+        JANUS_CHECK(!t.requires_grad(), "trace: input {} of op '{}' is a tensor of shape {} that requires grad but is "
+                    "not a parameter of the traced model; it would be frozen into the constant @const{} and "
+                    "stop training (hint: did you forget register_parameter / register_module?)",
+                    ids.size(), kind, shape_str(t.shape()), constants_);
         id = graph_.add_constant(fmt::format("const{}", constants_++), t.detach().clone());
         bind(t, id);
       }

@@ -26,7 +26,11 @@ Graph trace_module(nn::Module& module, const Tensor& example_input) {
 
 CompiledModel compile(const std::shared_ptr<nn::Module>& module, const Tensor& example_input) {
   JANUS_CHECK(module != nullptr, "torch::compile: the module is null");
-  return CompiledModel(module, fuse_norm_relu(trace_module(*module, example_input)));
+  try {
+    return CompiledModel(module, fuse_norm_relu(trace_module(*module, example_input)));
+  } catch (const Error& e) {
+    throw Error(fmt::format("torch::compile({}): {}", module->type_name(), e.what()));
+  }
 }
 
 }  // namespace janus::torch

@@ -2,6 +2,7 @@
 // formulas, frozen statistics, the fused ReLU, fused kernel vs the teaching version in every
 // preset and mode, gradient checks, and the error messages.
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <janus/core/autograd.h>
 #include <janus/core/ops/elementwise.h>
@@ -15,6 +16,7 @@
 #include "gradcheck.h"
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 using janus::testing::gradcheck;
 
 namespace {
@@ -186,7 +188,7 @@ TEST_CASE("frozen statistics (Keras trainable false) use and keep the moving ave
   // stats=batch ignores given buffers entirely, in inference too.
   const Tensor yb = normalize(x, Tensor(), Tensor(), mm, mv, Tensor(), NormOptions().stats(StatsSource::batch), false);
   const Tensor ya = normalize(x, Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), NormOptions(), true);
-  CHECK(max_abs_diff(yb, ya) == 0.0f);
+  CHECK_THAT(yb, IsIdentical(ya));
   CHECK(mm.data()[0] == 0.5f);
 }
 
@@ -205,7 +207,7 @@ TEST_CASE("fused batch norm relu equals relu of batch norm", "[norm]") {
     Tensor* g = impl == 0 ? g1 : g2;
     g[0] = xg.grad(), g[1] = wg.grad(), g[2] = bg.grad();
   }
-  CHECK(max_abs_diff(y1, y2) == 0.0f);
+  CHECK_THAT(y1, IsIdentical(y2));
   for (int i = 0; i < 3; ++i) CHECK(allclose(g1[i], g2[i], 1e-5f, 1e-5f));
 }
 
@@ -221,7 +223,7 @@ TEST_CASE("normalize attributes round-trip and results do not depend on the thre
   set_num_threads(2);
   const Tensor b = batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
   set_num_threads(before);
-  CHECK(max_abs_diff(a, b) == 0.0f);
+  CHECK_THAT(a, IsIdentical(b));
 }
 
 TEST_CASE("variance is accurate for data far from zero", "[norm]") {

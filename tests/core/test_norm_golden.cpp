@@ -3,6 +3,7 @@
 // Every case runs twice: the fused kernel (normalize) and the teaching version
 // (normalize_reference). Tolerance: |a - b| <= 2e-5 + 2e-5 |b| (float32).
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <janus/core/autograd.h>
 #include <janus/core/ops/norm.h>
@@ -10,6 +11,7 @@
 #include "fixtures.h"
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 using janus::testing::Fixture;
 
 namespace {
@@ -66,7 +68,7 @@ TEST_CASE("BatchNorm2d training steps, running stats and eval match PyTorch", "[
         }
         const Tensor rm_before = rm.clone();
         run_case(fn, key + ".eval", opt(key + ".eval.x"), w, b, rm, rv, nbt, o, false);
-        CHECK(max_abs_diff(rm, rm_before) == 0.0f);  // eval never updates
+        CHECK_THAT(rm, IsIdentical(rm_before));  // eval never updates
         CHECK(nbt.item() == 3.0f);
       }
     }

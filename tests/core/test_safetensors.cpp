@@ -5,6 +5,7 @@
 #include <janus/core/safetensors.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <dirent.h>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 
 namespace {
 
@@ -65,7 +67,7 @@ TEST_CASE("safetensors round trip keeps names shapes values and metadata", "[saf
   for (size_t i = 0; i < in.size(); ++i) {
     CHECK(f.tensors[i].first == in[i].first);  // written in order, read in data order
     CHECK(f.tensors[i].second.shape() == in[i].second.shape());
-    if (in[i].second.numel() > 0) CHECK(max_abs_diff(f.tensors[i].second, in[i].second) == 0.0f);
+    if (in[i].second.numel() > 0) CHECK_THAT(f.tensors[i].second, IsIdentical(in[i].second));
   }
   CHECK(f.metadata.at("format") == "pt");
   // The layout: 8-byte little-endian length, a JSON header, data aligned to 8 bytes.

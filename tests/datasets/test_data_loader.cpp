@@ -4,10 +4,13 @@
 #include <janus/datasets/synthetic.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
+
+using namespace janus::testing;  // close.h
 
 using namespace janus::datasets;
 
@@ -97,8 +100,8 @@ TEST_CASE("data loader gives identical batches with and without prefetching", "[
       REQUIRE(ahead.next(b));
       CHECK(a.index == b.index);
       CHECK(a.images.shape() == b.images.shape());
-      CHECK(janus::max_abs_diff(a.images, b.images) == 0.0f);
-      CHECK(janus::max_abs_diff(a.labels, b.labels) == 0.0f);
+      CHECK_THAT(a.images, IsIdentical(b.images));
+      CHECK_THAT(a.labels, IsIdentical(b.labels));
       ++count;
     }
     CHECK_FALSE(ahead.next(b));

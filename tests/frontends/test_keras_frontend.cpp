@@ -2,6 +2,7 @@
 // with Keras' progress line, callbacks (CSVLogger columns, EarlyStopping, ModelCheckpoint with Keras names, LearningRateScheduler), and
 // trainable=false freezing weights and BN statistics.
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <janus/core/random.h>
 #include <janus/core/safetensors.h>
@@ -14,6 +15,7 @@
 #include <sstream>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 namespace kl = janus::keras::layers;
 using keras::FitOptions;
 using keras::Sequential;
@@ -88,7 +90,7 @@ TEST_CASE("keras trainable false freezes weights and BN statistics", "[keras]") 
   const NamedTensors conv_before = model.get_layer("conv2d")->get_weights();
   model.fit(x, y, FitOptions().epochs(1).verbose(0));
   const NamedTensors after = bn->get_weights();
-  for (size_t i = 0; i < before.size(); ++i) CHECK(max_abs_diff(before[i].second, after[i].second) == 0.0f);
+  for (size_t i = 0; i < before.size(); ++i) CHECK_THAT(before[i].second, IsIdentical(after[i].second));
   CHECK(max_abs_diff(conv_before[0].second, model.get_layer("conv2d")->get_weights()[0].second) > 0.0f);
 }
 
@@ -126,5 +128,5 @@ TEST_CASE("keras callbacks stop early, checkpoint with Keras names and schedule 
   // Round trip: the saved Keras layouts load back to the same internal weights.
   Sequential other = conv_model();
   other.set_weights(saved);
-  CHECK(max_abs_diff(other.get_weights()[0].second, model.get_weights()[0].second) == 0.0f);
+  CHECK_THAT(other.get_weights()[0].second, IsIdentical(model.get_weights()[0].second));
 }

@@ -1,11 +1,13 @@
 // The torch frontend: eager modules and functional ops, compile() to a Graph runner that
 // matches eager forward/backward in both modes and trains through the module's optimizer.
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <janus/core/random.h>
 #include <janus/torch/torch.h>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 namespace tnn = janus::torch::nn;
 namespace F = janus::torch::nn::functional;
 
@@ -37,13 +39,13 @@ TEST_CASE("torch compile runs the graph and matches eager in train and eval", "[
     eager->train(training);
     compiled.train(training);
     const Tensor a = (*eager)(x), b = compiled(x);
-    CHECK(max_abs_diff(a, b) < 1e-6f);
+    CHECK_THAT(a, IsIdentical(b));
     eager->zero_grad();
     net->zero_grad();
     tnn::CrossEntropyLoss()(a, y).backward();
     tnn::CrossEntropyLoss()(b, y).backward();
     const auto pe = eager->named_parameters(), pc = compiled.named_parameters();
-    for (size_t i = 0; i < pe.size(); ++i) CHECK(max_abs_diff(pe[i].second.grad(), pc[i].second.grad()) < 1e-6f);
+    for (size_t i = 0; i < pe.size(); ++i) CHECK_THAT(pe[i].second.grad(), IsIdentical(pc[i].second.grad()));
   }
   // The module's optimizer trains the compiled model (shared parameters).
   compiled.train();
@@ -78,10 +80,10 @@ TEST_CASE("torch compile fuses BatchNorm2d and ReLU and keeps eager statistics",
   auto bn_c = std::static_pointer_cast<tnn::BatchNorm2d>(net->named_children()[1].second);
   for (int step = 0; step < 3; ++step) {
     const Tensor xs = randn({3, 3, 4, 4}, &gen);
-    CHECK(max_abs_diff((*eager)(xs), compiled(xs)) < 1e-6f);
+    CHECK_THAT((*eager)(xs), IsIdentical(compiled(xs)));
   }
-  CHECK(max_abs_diff(bn_e->running_mean, bn_c->running_mean) < 1e-6f);
-  CHECK(max_abs_diff(bn_e->running_var, bn_c->running_var) < 1e-6f);
+  CHECK_THAT(bn_e->running_mean, IsIdentical(bn_c->running_mean));
+  CHECK_THAT(bn_e->running_var, IsIdentical(bn_c->running_var));
   CHECK(bn_c->num_batches_tracked.item() == 3.0f);
 }
 

@@ -14,12 +14,14 @@
 #include <janus/layers/sequential.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 #include <gradcheck.h>
 
 #include <cmath>
 #include <string>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 
 namespace {
 
@@ -80,8 +82,8 @@ TEST_CASE("same generator seed gives the same weights", "[layers]") {
   nn::Linear la(nn::LinearOptions(8, 4).generator(&a));
   nn::Linear lb(nn::LinearOptions(8, 4).generator(&b));
   nn::Linear lc(nn::LinearOptions(8, 4).generator(&c));
-  CHECK(max_abs_diff(la.weight, lb.weight) == 0.0f);
-  CHECK(max_abs_diff(la.bias, lb.bias) == 0.0f);
+  CHECK_THAT(la.weight, IsIdentical(lb.weight));
+  CHECK_THAT(la.bias, IsIdentical(lb.bias));
   CHECK(max_abs_diff(la.weight, lc.weight) > 0.0f);
 }
 
@@ -91,17 +93,17 @@ TEST_CASE("layers compute what the functional ops compute", "[layers]") {
   nn::Conv2d conv(nn::Conv2dOptions(4, 6, 3).stride(2).padding(1).groups(2).generator(&gen));
   CHECK(conv.weight.shape() == Shape{6, 2, 3, 3});
   Tensor want = conv2d(x, conv.weight, conv.bias, Conv2dOptions().stride(2).padding(1).groups(2));
-  CHECK(max_abs_diff(conv(x), want) == 0.0f);
+  CHECK_THAT(conv(x), IsIdentical(want));
   CHECK(conv(x).shape() == Shape{2, 6, 3, 3});
 
   nn::Conv2d nobias(nn::Conv2dOptions(4, 2, 1).bias(false));
   CHECK_FALSE(nobias.bias.defined());
   CHECK(nobias.named_parameters().size() == 1);
 
-  CHECK(max_abs_diff(nn::ReLU()(x), relu(x)) == 0.0f);
-  CHECK(max_abs_diff(nn::Sigmoid()(x), sigmoid(x)) == 0.0f);
-  CHECK(max_abs_diff(nn::Tanh()(x), tanh(x)) == 0.0f);
-  CHECK(max_abs_diff(nn::MaxPool2d(2)(x), max_pool2d(x, Pool2dOptions(2))) == 0.0f);
+  CHECK_THAT(nn::ReLU()(x), IsIdentical(relu(x)));
+  CHECK_THAT(nn::Sigmoid()(x), IsIdentical(sigmoid(x)));
+  CHECK_THAT(nn::Tanh()(x), IsIdentical(tanh(x)));
+  CHECK_THAT(nn::MaxPool2d(2)(x), IsIdentical(max_pool2d(x, Pool2dOptions(2))));
   CHECK(max_abs_diff(nn::AvgPool2d(Pool2dOptions(3).stride(1).padding(1))(x),
                      avg_pool2d(x, Pool2dOptions(3).stride(1).padding(1))) == 0.0f);
   CHECK(nn::AdaptiveAvgPool2d(1)(x).shape() == Shape{2, 4, 1, 1});
@@ -113,7 +115,7 @@ TEST_CASE("layers compute what the functional ops compute", "[layers]") {
 
   nn::Linear fc(nn::LinearOptions(6, 3).generator(&gen));
   Tensor x2 = randn({5, 6}, &gen);
-  CHECK(max_abs_diff(fc(x2), linear(x2, fc.weight, fc.bias)) == 0.0f);
+  CHECK_THAT(fc(x2), IsIdentical(linear(x2, fc.weight, fc.bias)));
   Tensor x3 = randn({2, 5, 6}, &gen);  // leading axes are folded
   Tensor y3 = fc(x3);
   CHECK(y3.shape() == Shape{2, 5, 3});
@@ -159,7 +161,7 @@ TEST_CASE("dropout is active in train and identity in eval", "[layers]") {
   CHECK(zeros_seen > 400);
   CHECK(zeros_seen < 600);
   drop.eval();
-  CHECK(max_abs_diff(drop(x), x) == 0.0f);
+  CHECK_THAT(drop(x), IsIdentical(x));
   CHECK_THROWS_WITH(nn::Dropout(1.0), Catch::Contains("0 <= p < 1"));
 }
 

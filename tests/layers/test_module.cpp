@@ -12,11 +12,13 @@
 #include <janus/layers/sequential.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <cstdio>
 #include <string>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 
 namespace {
 
@@ -132,8 +134,8 @@ TEST_CASE("load_state_dict copies values and keeps handles", "[module]") {
   Tensor w_handle = std::dynamic_pointer_cast<nn::Conv2d>((*b)[0])->weight;
   nn::LoadResult r = b->load_state_dict(a->state_dict());
   CHECK(r.ok());
-  CHECK(max_abs_diff((*a)(x), (*b)(x)) == 0.0f);
-  CHECK(max_abs_diff(w_handle, std::dynamic_pointer_cast<nn::Conv2d>((*a)[0])->weight) == 0.0f);
+  CHECK_THAT((*a)(x), IsIdentical((*b)(x)));
+  CHECK_THAT(w_handle, IsIdentical(std::dynamic_pointer_cast<nn::Conv2d>((*a)[0])->weight));
   // Copies, not aliases: changing a does not change b.
   a->parameters()[0].fill_(7.0f);
   CHECK(b->parameters()[0].at({0, 0, 0, 0}) != 7.0f);
@@ -156,7 +158,7 @@ TEST_CASE("strict load lists missing unexpected and mis-shaped keys", "[module]"
     CHECK_THAT(msg, Catch::Contains("unexpected keys: 9.weight"));
     CHECK_THAT(msg, Catch::Contains("4.weight: module [5, 16], dict [5, 3]"));
   }
-  CHECK(max_abs_diff(net->parameters()[0], before) == 0.0f);  // strict failure loads nothing
+  CHECK_THAT(net->parameters()[0], IsIdentical(before));  // strict failure loads nothing
   nn::LoadResult r = net->load_state_dict(dict, /*strict=*/false);
   CHECK(r.missing_keys == std::vector<std::string>{"0.bias"});
   CHECK(r.unexpected_keys == std::vector<std::string>{"9.weight"});
@@ -199,7 +201,7 @@ TEST_CASE("module checkpoint round trip through safetensors", "[module][safetens
   nn::save_state_dict(*a, path, {{"format", "pt"}});
   nn::load_state_dict(*b, path);
   Tensor x = randn({1, 3, 4, 4}, &g1);
-  CHECK(max_abs_diff((*a)(x), (*b)(x)) == 0.0f);
+  CHECK_THAT((*a)(x), IsIdentical((*b)(x)));
   // A model of another shape fails with the file's name and the bad key.
   auto other = std::make_shared<nn::Sequential>();
   other->push_back(std::make_shared<nn::Conv2d>(nn::Conv2dOptions(3, 6, 3)));

@@ -2,6 +2,7 @@
 // train/eval behaviour, Keras' trainable=False, PyTorch golden values through the layers
 // (tests/golden/norm.json), gradient checks and error messages naming the layer.
 #include <catch2/catch.hpp>
+#include <close.h>
 
 #include <janus/core/autograd.h>
 #include <janus/core/random.h>
@@ -11,6 +12,7 @@
 #include "gradcheck.h"
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 using janus::testing::Fixture;
 
 namespace {
@@ -96,9 +98,9 @@ TEST_CASE("Keras profile BatchNormalization names conventions and trainable Fals
   bn.set_trainable(false);
   const Tensor before = bn.running_mean.clone();
   const Tensor y = bn(x);
-  CHECK(max_abs_diff(bn.running_mean, before) == 0.0f);
+  CHECK_THAT(bn.running_mean, IsIdentical(before));
   bn.eval();
-  CHECK(max_abs_diff(bn(x), y) == 0.0f);
+  CHECK_THAT(bn(x), IsIdentical(y));
 }
 
 TEST_CASE("InstanceNorm2d GroupNorm LayerNorm layers match PyTorch", "[norm]") {
@@ -135,7 +137,7 @@ TEST_CASE("PerChannelStdNorm reproduces both seeds and is mode independent", "[n
   const Tensor x = golden().tensor("seed4.x");
   const Tensor a = torch_seed(x);
   torch_seed.eval();
-  CHECK(max_abs_diff(torch_seed(x), a) == 0.0f);
+  CHECK_THAT(torch_seed(x), IsIdentical(a));
 }
 
 TEST_CASE("normalization layers pass gradcheck in train and eval", "[norm]") {

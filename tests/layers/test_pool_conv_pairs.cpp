@@ -6,8 +6,10 @@
 #include <janus/layers/pool.h>
 
 #include <catch2/catch.hpp>
+#include <close.h>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 
 TEST_CASE("Conv2d takes (h, w) kernel, stride, padding and dilation", "[conv][pairs]") {
   Generator gen(3);
@@ -18,7 +20,7 @@ TEST_CASE("Conv2d takes (h, w) kernel, stride, padding and dilation", "[conv][pa
   const Tensor x = randn({2, 2, 7, 5}, &gen);
   const Tensor y = conv(x);
   CHECK(y.shape() == Shape{2, 3, 4, 5});
-  CHECK(max_abs_diff(y, conv2d(x, conv.weight, conv.bias, Conv2dOptions().stride({2, 1}).padding({1, 0}))) == 0.0f);
+  CHECK_THAT(y, IsIdentical(conv2d(x, conv.weight, conv.bias, Conv2dOptions().stride({2, 1}).padding({1, 0}))));
   CHECK(nn::Conv2d(nn::Conv2dOptions(1, 1, 3).dilation({2, 1})).repr() ==
         "Conv2d(1, 1, kernel_size=(3, 3), stride=(1, 1), dilation=(2, 1))");
   CHECK_THROWS_WITH(nn::Conv2d(nn::Conv2dOptions(1, 1, {3, 0})), Catch::Contains("kernel_size=(3, 0)"));
@@ -39,7 +41,7 @@ TEST_CASE("pooling layers take pairs and ceil_mode and print them as torch does"
   // torch prints only kernel_size, stride and padding for AvgPool2d; janus adds the flags
   // that are not at their defaults.
   CHECK(ap.repr() == "AvgPool2d(kernel_size=3, stride=2, padding=0, ceil_mode=True, count_include_pad=False)");
-  CHECK(max_abs_diff(ap(x), avg_pool2d(x, Pool2dOptions(3).stride(2).ceil_mode(true).count_include_pad(false))) == 0.0f);
+  CHECK_THAT(ap(x), IsIdentical(avg_pool2d(x, Pool2dOptions(3).stride(2).ceil_mode(true).count_include_pad(false))));
   CHECK(ap(x).shape() == Shape{1, 1, 2, 3});
   CHECK_THROWS_WITH(nn::AvgPool2d(Pool2dOptions({2, 4}).padding({0, 3})), Catch::Contains("at most half"));
   CHECK_THROWS_WITH(nn::MaxPool2d({2, 9})(x), Catch::Contains("smaller than the 2x9 window"));

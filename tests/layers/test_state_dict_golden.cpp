@@ -19,6 +19,7 @@
 #include <string>
 
 using namespace janus;
+using namespace janus::testing;  // close.h
 using janus::testing::Fixture;
 using janus::testing::require_close;
 
@@ -90,7 +91,7 @@ TEST_CASE("saving a loaded pytorch checkpoint gives the same tensors back", "[mo
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i].first == b[i].first);
-    CHECK(max_abs_diff(a[i].second, b[i].second) == 0.0f);
+    CHECK_THAT(a[i].second, IsIdentical(b[i].second));
   }
   std::remove(path.c_str());
 }

@@ -1,6 +1,6 @@
 // Mistakes that used to pass without a word and now raise a janus::Error that says what is
-// wrong: copy_ between different shapes of one element count, and a trace that would freeze a
-// tensor requiring grad into a constant.
+// wrong: copy_ between different shapes of one element count, an optimizer over no
+// parameters, and a trace that would freeze a tensor requiring grad into a constant.
 #include <catch2/catch.hpp>
 
 #include <janus/core/graph.h>
@@ -18,6 +18,16 @@ TEST_CASE("copy_ between shapes with the same element count is an error naming b
   CHECK_THROWS_AS(dst.copy_(zeros({3})), Error);
   dst.copy_(src.reshape({4}));  // the explicit way
   CHECK(dst.to_vector() == std::vector<float>{1, 2, 3, 4});
+}
+
+TEST_CASE("optimizers reject an empty parameter list", "[optim][errors]") {
+  const std::vector<Tensor> none;
+  CHECK_THROWS_WITH(optim::SGD(none, optim::SGDOptions(0.1)), Contains("SGD: optimizer got an empty parameter list"));
+  CHECK_THROWS_WITH(optim::Adam(none, optim::AdamOptions()), Contains("optimizer got an empty parameter list"));
+  CHECK_THROWS_WITH(optim::AdamW(none, optim::AdamWOptions()), Contains("optimizer got an empty parameter list"));
+  CHECK_THROWS_WITH(optim::RMSprop(none, optim::RMSpropOptions()), Contains("optimizer got an empty parameter list"));
+  optim::SGD ok({zeros({2}).requires_grad_()}, optim::SGDOptions(0.1));
+  CHECK(ok.param_groups()[0].params.size() == 1);
 }
 
 TEST_CASE("trace refuses to freeze a tensor that requires grad into a constant", "[graph][errors]") {

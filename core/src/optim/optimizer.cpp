@@ -6,6 +6,9 @@ namespace janus::optim {
 
 Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name) : name_(name) {
   JANUS_CHECK(lr >= 0.0, "{}: expected a learning rate >= 0 (got {})", name, lr);
+  // As torch: an optimizer of nothing would step() without effect, silently.
+  JANUS_CHECK(!params.empty(), "{}: optimizer got an empty parameter list (hint: did the module register its "
+              "parameters with register_parameter / register_module?)", name);
   add_param_group(std::move(params), lr);
 }
 

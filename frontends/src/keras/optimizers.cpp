@@ -35,6 +35,11 @@ std::unique_ptr<optim::Optimizer> Optimizer::make(std::vector<Tensor> params) co
 
 CompiledOptimizer::CompiledOptimizer(const Optimizer& spec, std::vector<Tensor> params) : spec_(spec) {
   JANUS_CHECK(spec.weight_decay_ >= 0.0, "{}: weight_decay must be >= 0 (got {})", spec.name_, spec.weight_decay_);
+  // Keras compiles and fits a model without trainable weights (a Lambda-only model, say), but
+  // the core optimizers refuse an empty parameter list as torch's do. Such a model's optimizer
+  // gets one zero-element placeholder that never receives a gradient, so step() updates nothing
+  // and still counts Keras' iterations.
+  if (params.empty()) params.push_back(zeros({0}).requires_grad_());
   core_ = spec.make(std::move(params));
 }
 

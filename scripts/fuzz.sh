@@ -27,7 +27,7 @@ run_one() {
   local t="$1"
   mkdir -p "$out/corpus/$t"
   "$out/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$out/findings/${t}_" "$out/corpus/$t" "tests/fuzz/corpus/$t" > "$out/$t.log" 2>&1
+    -artifact_prefix="$out/findings/${t}_" "$out/corpus/$t" "tests/fuzz/corpus/$t" "$out/generated_seeds/$t" > "$out/$t.log" 2>&1
 }
 failed=()
 if [ "${JANUS_FUZZ_PARALLEL:-0}" = "1" ]; then

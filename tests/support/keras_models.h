@@ -21,7 +21,7 @@ inline keras::Sequential linear_model() {
 }
 
 // The linear model's kernel as [w0, w1].
-inline std::vector<float> kernel(const keras::Sequential& model) { return model.get_weights()[0].second.to_vector(); }
+inline std::vector<float> kernel(const keras::Model& model) { return model.get_weights()[0].second.to_vector(); }
 
 // Conv2D(4, 3, same, no bias) -> BN -> ReLU -> MaxPool(2) -> Flatten -> Dense(2) on (4, 4, 3).
 inline keras::Sequential conv_model() {

@@ -94,7 +94,7 @@ Tensor Conv2D::call(const Tensor& x, const RunContext&) {
 }
 
 NamedTensors Conv2D::get_weights() const {
-  const auto& conv = static_cast<const nn::Conv2d&>(*module_);
+  const auto& conv = static_cast<const nn::Conv2d&>(built_module("get_weights"));
   NoGradGuard ng;
   NamedTensors out{{"kernel", permute(conv.weight, {2, 3, 1, 0}).clone()}};  // (kh, kw, in, out)
   if (conv.bias.defined()) out.emplace_back("bias", conv.bias.clone());
@@ -102,7 +102,7 @@ NamedTensors Conv2D::get_weights() const {
 }
 
 void Conv2D::set_weights(const NamedTensors& w) {
-  auto& conv = static_cast<nn::Conv2d&>(*module_);
+  auto& conv = static_cast<nn::Conv2d&>(built_module("set_weights"));
   NoGradGuard ng;
   const Tensor& kernel = weight_named(w, "kernel", describe());
   JANUS_CHECK(kernel.dim() == 4, "{}: kernel must be (kh, kw, in, out) (got {})", describe(),

@@ -29,7 +29,7 @@ Tensor Dense::call(const Tensor& x, const RunContext&) {
 }
 
 NamedTensors Dense::get_weights() const {
-  const auto& fc = static_cast<const nn::Linear&>(*module_);
+  const auto& fc = static_cast<const nn::Linear&>(built_module("get_weights"));
   NoGradGuard ng;
   NamedTensors out{{"kernel", transpose(fc.weight, 0, 1).clone()}};  // (in, out)
   if (fc.bias.defined()) out.emplace_back("bias", fc.bias.clone());
@@ -37,7 +37,7 @@ NamedTensors Dense::get_weights() const {
 }
 
 void Dense::set_weights(const NamedTensors& w) {
-  auto& fc = static_cast<nn::Linear&>(*module_);
+  auto& fc = static_cast<nn::Linear&>(built_module("set_weights"));
   NoGradGuard ng;
   const Tensor* kernel = find_weight(w, "kernel");
   const Tensor* bias = find_weight(w, "bias");

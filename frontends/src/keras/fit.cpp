@@ -1,4 +1,4 @@
-// keras::Sequential's training loop: compile() (optimizer, loss, metrics, and the trace),
+// keras::Model's training loop: compile() (optimizer, loss, metrics, and the trace),
 // fit() from arrays or a PyDataset with shuffling, validation, callbacks (per epoch and
 // per batch; stop_training from a batch hook ends the epoch) and Keras 3's progress line
 // (utils::Progbar), evaluate(), predict(). Every batch runs through the traced Graph; every
@@ -42,9 +42,12 @@ utils::ProgbarValues keras_order(const Logs& logs) {
 
 }  // namespace
 
-void Sequential::compile(const optimizers::Optimizer& optimizer, const Loss& loss,
+void Model::compile(const optimizers::Optimizer& optimizer, const Loss& loss,
                          const std::vector<std::string>& metrics) {
-  JANUS_CHECK(layers_.size() >= 2, "compile: the model has no layers after its Input");
+  JANUS_CHECK(nodes_.size() > input_nodes_.size(), "compile: model \"{}\" has no layers after its Input", name_);
+  JANUS_CHECK(input_nodes_.size() == 1 && output_nodes_.size() == 1, "compile: model \"{}\" has {} inputs and {} "
+              "outputs; janus compiles and trains models with one input and one output (one loss); predict() "
+              "runs any model", name_, input_nodes_.size(), output_nodes_.size());
   check_loss_and_metrics(loss, metrics, output_shape());
   std::vector<Tensor> params;
   for (const Tensor& p : root_->parameters())
@@ -56,7 +59,7 @@ void Sequential::compile(const optimizers::Optimizer& optimizer, const Loss& los
   ensure_graph();
 }
 
-void Sequential::compile(const std::string& optimizer, const Loss& loss, const std::vector<std::string>& metrics) {
+void Model::compile(const std::string& optimizer, const Loss& loss, const std::vector<std::string>& metrics) {
   compile(optimizers::Optimizer::from_name(optimizer), loss, metrics);
 }
 
@@ -71,7 +74,7 @@ Tensor slice_rows(const Tensor& x, int64_t b, int64_t e) {
 
 }  // namespace
 
-History Sequential::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o_in) {
+History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o_in) {
   check_targets(x_all, y_all, "fit");
   FitOptions o = o_in;
   Tensor x = x_all, y = y_all;
@@ -106,7 +109,7 @@ History Sequential::fit(const Tensor& x_all, const Tensor& y_all, const FitOptio
   return run_fit((n + o.batch_size_ - 1) / o.batch_size_, batch, epoch_begin, [](int) {}, o, gen);
 }
 
-History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
+History Model::fit(utils::PyDataset& source, const FitOptions& o) {
   JANUS_CHECK(compiled(), "fit: the model must be compiled first; call model.compile(optimizer, loss)");
   JANUS_CHECK(o.validation_split_ == 0.0, "fit: validation_split is only supported for arrays, not for a "
               "PyDataset (got {}); pass validation_data instead", o.validation_split_);
@@ -133,7 +136,7 @@ History Sequential::fit(utils::PyDataset& source, const FitOptions& o) {
   return run_fit(steps, batch, epoch_begin, [&](int) { source.on_epoch_end(); }, o, gen);
 }
 
-History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(int, int64_t)>& batch,
+History Model::run_fit(int64_t steps, const std::function<utils::DataBatch(int, int64_t)>& batch,
                             const std::function<void(int)>& epoch_begin, const std::function<void(int)>& epoch_end,
                             const FitOptions& o, Generator& gen) {
   const bool has_val = o.val_x_.defined();
@@ -189,7 +192,7 @@ History Sequential::run_fit(int64_t steps, const std::function<utils::DataBatch(
   return history;
 }
 
-Scores Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
+Scores Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   check_targets(x, y, "evaluate");
   JANUS_CHECK(batch_size >= 1, "evaluate: batch_size must be positive (got {})", batch_size);
   ensure_graph();
@@ -212,7 +215,7 @@ Scores Sequential::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size
   return scores;
 }
 
-Tensor Sequential::predict(const Tensor& x, int64_t batch_size) {
+Tensor Model::predict(const Tensor& x, int64_t batch_size) {
   ensure_graph();
   Shape want{x.defined() ? x.size(0) : 0};
   for (int64_t v : input_shape()) want.push_back(v);
@@ -228,6 +231,37 @@ Tensor Sequential::predict(const Tensor& x, int64_t batch_size) {
     parts.push_back(graph_.forward(gather_rows(x, idx, static_cast<size_t>(b), static_cast<size_t>(std::min(b + batch_size, n))),
                                    RunContext{false}));
   return parts.size() == 1 ? parts[0] : concat(parts, 0);
+}
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int64_t batch_size) {
+  ensure_graph();
+  const std::vector<Shape> shapes = input_shapes();
+  JANUS_CHECK(xs.size() == shapes.size(), "predict: model \"{}\" has {} inputs but got {} arrays", name_,
+              shapes.size(), xs.size());
+  JANUS_CHECK(batch_size >= 1, "predict: batch_size must be positive (got {})", batch_size);
+  const int64_t n = xs[0].defined() && xs[0].dim() >= 1 ? xs[0].size(0) : 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    Shape want{n};
+    for (int64_t v : shapes[i]) want.push_back(v);
+    JANUS_CHECK(xs[i].defined() && xs[i].shape() == want, "predict: input {} has shape {} but the model's input {} "
+                "is {} (and every input needs the same number of samples, {})", i,
+                xs[i].defined() ? shape_str(xs[i].shape()) : std::string("undefined"), i, keras_shape(shapes[i]), n);
+  }
+  JANUS_CHECK(n >= 1, "predict: the inputs have no samples");
+  NoGradGuard no_grad;
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::vector<std::vector<Tensor>> parts(output_nodes_.size());
+  for (int64_t b = 0; b < n; b += batch_size) {
+    std::vector<Tensor> batch;
+    for (const Tensor& x : xs)
+      batch.push_back(gather_rows(x, idx, static_cast<size_t>(b), static_cast<size_t>(std::min(b + batch_size, n))));
+    const std::vector<Tensor> out = graph_.forward(batch, RunContext{false});
+    for (size_t o = 0; o < out.size(); ++o) parts[o].push_back(out[o]);
+  }
+  std::vector<Tensor> result;
+  for (auto& p : parts) result.push_back(p.size() == 1 ? p[0] : concat(p, 0));
+  return result;
 }
 
 }  // namespace janus::keras

@@ -1,4 +1,4 @@
-// keras::Sequential's losses and accuracy metrics: the targets each loss expects (checked
+// keras::Model's losses and accuracy metrics: the targets each loss expects (checked
 // with both shapes in the message), the loss itself (Keras 3's formulas, probabilities
 // normalized and clipped when from_logits is false), and the hit count behind "accuracy",
 // "acc", "sparse_categorical_accuracy", "categorical_accuracy" and "binary_accuracy".
@@ -81,7 +81,7 @@ void check_loss_and_metrics(const Loss& loss, const std::vector<std::string>& me
                 "{} (hint: end with Flatten/Dense)", name, keras_shape(output_shape));
 }
 
-void Sequential::check_targets(const Tensor& x, const Tensor& y, const char* who) const {
+void Model::check_targets(const Tensor& x, const Tensor& y, const char* who) const {
   JANUS_CHECK(compiled(), "{}: the model must be compiled first; call model.compile(optimizer, loss)", who);
   JANUS_CHECK(x.defined() && y.defined(), "{}: x and y must be defined", who);
   Shape want{x.dim() >= 1 ? x.size(0) : 0};
@@ -113,7 +113,7 @@ void Sequential::check_targets(const Tensor& x, const Tensor& y, const char* who
 // logits use the fused, stable log-softmax; from probabilities Keras 3's
 // -sum(t log clip(p / sum(p), eps, 1 - eps)). Binary: the mean over the last axis per
 // sample, then over the batch -- the mean over all elements.
-Tensor Sequential::compute_loss(const Tensor& out, const Tensor& y) const {
+Tensor Model::compute_loss(const Tensor& out, const Tensor& y) const {
   const std::string& name = loss_.name_;
   if (is_binary(name)) return mean(binary_crossentropy_elements(out, y, loss_.from_logits_));
   if (!is_sparse(name) && !is_categorical(name)) return mse_loss(out, y);
@@ -126,7 +126,7 @@ Tensor Sequential::compute_loss(const Tensor& out, const Tensor& y) const {
   return mean(-sum(t * clipped_log_probs(out), {1}));
 }
 
-double Sequential::count_hits(const Tensor& out, const Tensor& y) const {
+double Model::count_hits(const Tensor& out, const Tensor& y) const {
   if (is_binary(loss_.name_)) {
     // Keras' binary_accuracy: (output > 0.5) == target, averaged over the last axis per
     // sample; the hit count is the sum of those per-sample means.

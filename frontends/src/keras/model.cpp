@@ -1,5 +1,5 @@
-// keras::Sequential: building with shape checks, the internal module tree, tracing into a
-// Graph, and weights in Keras names and layouts.
+// keras::Model and Sequential: Sequential's building with shape checks, the internal module
+// tree, running the nodes, tracing into a Graph, and weights in Keras names and layouts.
 #include <janus/core/autograd.h>
 #include <janus/core/ops.h>
 #include <janus/core/safetensors.h>
@@ -9,10 +9,23 @@
 
 namespace janus::keras {
 
-Sequential::Sequential(std::string name) : name_(std::move(name)), root_(std::make_shared<nn::Module>("Sequential")) {}
+Model::Model(std::string name, const char* module_type)
+    : name_(std::move(name)), root_(std::make_shared<nn::Module>(module_type)) {}
+
+Sequential::Sequential(std::string name) : Model(std::move(name), "Sequential") {}
 
 Sequential::Sequential(std::initializer_list<LayerRef> layers, std::string name) : Sequential(std::move(name)) {
   for (const LayerRef& l : layers) add(l);
+}
+
+LayerRef::LayerRef(const KerasTensor& input) {
+  const auto* in = input.defined() ? dynamic_cast<const layers::Input*>(input.layer().get()) : nullptr;
+  JANUS_CHECK(in != nullptr && input.node()->inputs.empty(), "Sequential: a KerasTensor in a layer list must be "
+              "keras::Input(shape) (got {})", input.defined() ? "the output of " + input.layer()->class_name()
+                                                              : std::string("an undefined tensor"));
+  auto layer = std::make_shared<layers::Input>(in->shape());
+  layer->set_name(in->name());
+  ptr_ = layer;
 }
 
 Sequential& Sequential::add(const LayerRef& ref) {
@@ -43,38 +56,82 @@ Sequential& Sequential::add(const LayerRef& ref) {
   }
   if (auto_named) ++name_counts_[layer->base_name()];
   if (layer->module()) root_->register_module(layer->name(), layer->module());
+  Node node;
+  node.layer = layer;
+  node.shape = layer->output_shape();
+  if (is_input) {
+    node.input_position = 0;
+    input_nodes_ = {0};
+  } else {
+    node.inputs = {nodes_.size() - 1};
+  }
+  nodes_.push_back(node);
+  output_nodes_ = {nodes_.size() - 1};
   layers_.push_back(layer);
   has_graph_ = false;
   return *this;
 }
 
-std::shared_ptr<layers::Layer> Sequential::get_layer(const std::string& name) const {
+std::shared_ptr<layers::Layer> Model::get_layer(const std::string& name) const {
   for (const auto& l : layers_)
     if (l->name() == name) return l;
   return nullptr;
 }
 
-const Shape& Sequential::input_shape() const {
-  JANUS_CHECK(!layers_.empty(), "Sequential: the model has no layers yet (add an Input first)");
-  return layers_.front()->output_shape();
+const Shape& Model::input_shape() const {
+  JANUS_CHECK(!input_nodes_.empty(), "model \"{}\" has no layers yet (add an Input first)", name_);
+  JANUS_CHECK(input_nodes_.size() == 1, "model \"{}\" has {} inputs, so it has no single input_shape(); "
+              "input_shapes() lists them, predict(std::vector<Tensor>{{...}}) takes them", name_, input_nodes_.size());
+  return nodes_[input_nodes_[0]].shape;
 }
 
-const Shape& Sequential::output_shape() const {
-  JANUS_CHECK(!layers_.empty(), "Sequential: the model has no layers yet (add an Input first)");
-  return layers_.back()->output_shape();
+const Shape& Model::output_shape() const {
+  JANUS_CHECK(!output_nodes_.empty(), "model \"{}\" has no layers yet (add an Input first)", name_);
+  JANUS_CHECK(output_nodes_.size() == 1, "model \"{}\" has {} outputs, so it has no single output_shape(); "
+              "output_shapes() lists them, predict(std::vector<Tensor>{{...}}) returns them", name_,
+              output_nodes_.size());
+  return nodes_[output_nodes_[0]].shape;
 }
 
-// Keras is channels-last at both boundaries: Input permutes an (N, H, W, C) batch to the
-// internal (N, C, H, W), and an image output is permuted back here -- an explicit
-// nchw_to_nhwc node mirroring the input's, so model(x), predict() and the targets of
-// fit()/evaluate() are (N, H, W, C) as output_shape() says.
-Tensor Sequential::forward_layers(const Tensor& x, const RunContext& ctx) {
-  Tensor h = x;
-  for (const auto& l : layers_) h = l->call(h, ctx);
-  return h.dim() == 4 ? nchw_to_nhwc(h) : h;
+std::vector<Shape> Model::input_shapes() const {
+  std::vector<Shape> out;
+  for (size_t i : input_nodes_) out.push_back(nodes_[i].shape);
+  return out;
 }
 
-std::string Sequential::trainable_signature() const {
+std::vector<Shape> Model::output_shapes() const {
+  std::vector<Shape> out;
+  for (size_t i : output_nodes_) out.push_back(nodes_[i].shape);
+  return out;
+}
+
+// The nodes in order, each on the values of the nodes it reads. Keras is channels-last at
+// both boundaries: an InputLayer permutes an (N, H, W, C) batch to the internal (N, C, H, W),
+// and an image output is permuted back here -- an explicit nchw_to_nhwc node mirroring the
+// input's, so model(x), predict() and the targets of fit()/evaluate() are (N, H, W, C) as
+// output_shape() says.
+std::vector<Tensor> Model::forward_nodes(const std::vector<Tensor>& xs, const RunContext& ctx) {
+  JANUS_CHECK(xs.size() == input_nodes_.size(), "model \"{}\": expected {} inputs (got {})", name_,
+              input_nodes_.size(), xs.size());
+  std::vector<Tensor> value(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    if (n.input_position >= 0) {
+      value[i] = n.layer->call(xs[static_cast<size_t>(n.input_position)], ctx);
+    } else if (n.layer->takes_many_inputs()) {
+      std::vector<Tensor> args;
+      for (size_t j : n.inputs) args.push_back(value[j]);
+      value[i] = n.layer->call_many(args, ctx);
+    } else {
+      value[i] = n.layer->call(value[n.inputs[0]], ctx);
+    }
+  }
+  std::vector<Tensor> out;
+  for (size_t o : output_nodes_) out.push_back(value[o].dim() == 4 ? nchw_to_nhwc(value[o]) : value[o]);
+  return out;
+}
+
+std::string Model::trainable_signature() const {
   std::string s;
   for (const auto& l : layers_) s += l->trainable() ? '1' : '0';
   return s;
@@ -84,37 +141,49 @@ std::string Sequential::trainable_signature() const {
 // statistics source) carry it as attributes. Parameters and buffers are shared handles.
 // fuse_norm_relu turns BatchNormalization -> ReLU into one fused normalize node (the same
 // numbers in fit() and predict(), one op fewer), as torch::compile does.
-void Sequential::ensure_graph() {
-  JANUS_CHECK(!layers_.empty(), "Sequential: the model has no layers");
+void Model::ensure_graph() {
+  JANUS_CHECK(!layers_.empty(), "model \"{}\" has no layers", name_);
   if (has_graph_ && graph_signature_ == trainable_signature()) return;
-  Shape example{2};
-  for (int64_t v : input_shape()) example.push_back(v);
-  const Graph traced =
-      trace([this](const std::vector<Tensor>& in) { return std::vector<Tensor>{forward_layers(in[0], {true})}; },
-            {zeros(example)}, root_->named_parameters(), root_->named_buffers(), TraceOptions().training(true));
+  std::vector<Tensor> examples;
+  for (const Shape& s : input_shapes()) {
+    Shape example{2};
+    for (int64_t v : s) example.push_back(v);
+    examples.push_back(zeros(example));
+  }
+  const Graph traced = trace([this](const std::vector<Tensor>& in) { return forward_nodes(in, {true}); }, examples,
+                             root_->named_parameters(), root_->named_buffers(), TraceOptions().training(true));
   graph_ = fuse_norm_relu(traced);
   graph_signature_ = trainable_signature();
   has_graph_ = true;
 }
 
-const Graph& Sequential::graph() {
+const Graph& Model::graph() {
   ensure_graph();
   return graph_;
 }
 
-Tensor Sequential::operator()(const Tensor& x, bool training) {
+Tensor Model::operator()(const Tensor& x, bool training) {
+  input_shape();   // one input and one output, or a janus::Error saying so
+  output_shape();
   ensure_graph();
   return graph_.forward(x, RunContext{training});
 }
 
-NamedTensors Sequential::get_weights() const {
+std::vector<Tensor> Model::operator()(const std::vector<Tensor>& xs, bool training) {
+  ensure_graph();
+  JANUS_CHECK(xs.size() == input_nodes_.size(), "model \"{}\": expected {} inputs (got {})", name_,
+              input_nodes_.size(), xs.size());
+  return graph_.forward(xs, RunContext{training});
+}
+
+NamedTensors Model::get_weights() const {
   NamedTensors out;
   for (const auto& l : layers_)
     for (auto& [n, t] : l->get_weights()) out.emplace_back(l->name() + "/" + n, t);
   return out;
 }
 
-void Sequential::set_weights(const NamedTensors& weights) {
+void Model::set_weights(const NamedTensors& weights) {
   std::vector<bool> used(weights.size(), false);
   for (const auto& l : layers_) {
     NamedTensors mine;
@@ -144,12 +213,12 @@ void refuse_h5(const std::string& path, const char* who) {
 
 }  // namespace
 
-void Sequential::save_weights(const std::string& path) const {
+void Model::save_weights(const std::string& path) const {
   refuse_h5(path, "save_weights");
   save_safetensors(path, get_weights(), {{"format", "keras"}, {"model", name_}});
 }
 
-void Sequential::load_weights(const std::string& path) {
+void Model::load_weights(const std::string& path) {
   refuse_h5(path, "load_weights");
   set_weights(load_safetensors(path));
 }
@@ -180,16 +249,16 @@ Logs Scores::as_dict() const {
   return out;
 }
 
-int64_t Sequential::count_params() const {
+int64_t Model::count_params() const {
   int64_t n = 0;
   for (const auto& l : layers_) n += l->trainable_params() + l->non_trainable_params();
   return n;
 }
 
-optim::Optimizer& Sequential::optimizer() { return compiled_optimizer().core(); }
+optim::Optimizer& Model::optimizer() { return compiled_optimizer().core(); }
 
-optimizers::CompiledOptimizer& Sequential::compiled_optimizer() {
-  JANUS_CHECK(optimizer_ != nullptr, "Sequential: the model has no optimizer; call compile() first");
+optimizers::CompiledOptimizer& Model::compiled_optimizer() {
+  JANUS_CHECK(optimizer_ != nullptr, "model \"{}\" has no optimizer; call compile() first", name_);
   return *optimizer_;
 }
 

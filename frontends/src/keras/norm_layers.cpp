@@ -57,7 +57,7 @@ Shape BatchNormalization::build(const Shape& in) {
 Tensor BatchNormalization::call(const Tensor& x, const RunContext& ctx) { return run(*module_, x, ctx); }
 
 NamedTensors BatchNormalization::get_weights() const {
-  const auto& bn = static_cast<const nn::BatchNorm&>(*module_);
+  const auto& bn = static_cast<const nn::BatchNorm&>(built_module("get_weights"));
   NamedTensors out;
   put(out, "gamma", bn.weight);
   put(out, "beta", bn.bias);
@@ -67,7 +67,7 @@ NamedTensors BatchNormalization::get_weights() const {
 }
 
 void BatchNormalization::set_weights(const NamedTensors& w) {
-  auto& bn = static_cast<nn::BatchNorm&>(*module_);
+  auto& bn = static_cast<nn::BatchNorm&>(built_module("set_weights"));
   NoGradGuard ng;
   take(w, "gamma", bn.weight, describe());
   take(w, "beta", bn.bias, describe());
@@ -92,7 +92,7 @@ Shape GroupNormalization::build(const Shape& in) {
 Tensor GroupNormalization::call(const Tensor& x, const RunContext& ctx) { return run(*module_, x, ctx); }
 
 NamedTensors GroupNormalization::get_weights() const {
-  const auto& gn = static_cast<const nn::GroupNorm&>(*module_);
+  const auto& gn = static_cast<const nn::GroupNorm&>(built_module("get_weights"));
   NamedTensors out;
   put(out, "gamma", gn.weight);
   put(out, "beta", gn.bias);
@@ -100,7 +100,7 @@ NamedTensors GroupNormalization::get_weights() const {
 }
 
 void GroupNormalization::set_weights(const NamedTensors& w) {
-  auto& gn = static_cast<nn::GroupNorm&>(*module_);
+  auto& gn = static_cast<nn::GroupNorm&>(built_module("set_weights"));
   NoGradGuard ng;
   take(w, "gamma", gn.weight, describe());
   take(w, "beta", gn.bias, describe());
@@ -139,7 +139,7 @@ Tensor LayerNormalization::call(const Tensor& x, const RunContext& ctx) {
 }
 
 NamedTensors LayerNormalization::get_weights() const {
-  const auto& ln = static_cast<const nn::LayerNorm&>(*module_);
+  const auto& ln = static_cast<const nn::LayerNorm&>(built_module("get_weights"));
   NamedTensors out;
   put(out, "gamma", ln.weight);
   put(out, "beta", ln.bias);
@@ -147,7 +147,7 @@ NamedTensors LayerNormalization::get_weights() const {
 }
 
 void LayerNormalization::set_weights(const NamedTensors& w) {
-  auto& ln = static_cast<nn::LayerNorm&>(*module_);
+  auto& ln = static_cast<nn::LayerNorm&>(built_module("set_weights"));
   NoGradGuard ng;
   take(w, "gamma", ln.weight, describe());
   take(w, "beta", ln.bias, describe());

@@ -1,4 +1,4 @@
-// Sequential::summary(): Keras 3's table (keras/src/utils/summary_utils.py rendered by rich):
+// Model::summary(): Keras 3's table (keras/src/utils/summary_utils.py rendered by rich):
 // a heavy-headed box, one row per layer with a rule between rows, columns at 45% / 80% /
 // 100% of the line length squeezed by rich's rule when they do not fit, cells word-wrapped
 // and cut with an ellipsis, then the totals with their float32 sizes ("136.04 KB").
@@ -6,7 +6,6 @@
 
 #include "keras_internal.h"
 
-#include <array>
 #include <cmath>
 
 namespace janus::keras {
@@ -63,10 +62,10 @@ std::vector<std::string> wrap(const std::string& text, size_t width) {
 int64_t round_half_even(double v) { return static_cast<int64_t>(std::nearbyint(v)); }
 
 // Column widths with their one-cell padding on each side, for a table `line_length` wide
-// with 4 border cells: Keras asks int(p * L) - previous for p in 0.45, 0.80, 1.0; rich
-// takes the excess off evenly (ratio_reduce with equal ratios).
-std::vector<size_t> column_widths(int line_length) {
-  const double positions[3] = {0.45, 0.80, 1.0};
+// with one border cell more than columns: Keras asks int(p * L) - previous for each position
+// p (0.45, 0.80, 1.0; with "Connected to": 0.3, 0.56, 0.74, 1.0); rich takes the excess off
+// evenly (ratio_reduce with equal ratios).
+std::vector<size_t> column_widths(int line_length, const std::vector<double>& positions) {
   std::vector<int64_t> w;
   int64_t current = 0;
   for (double p : positions) {
@@ -75,9 +74,11 @@ std::vector<size_t> column_widths(int line_length) {
     w.push_back(width + 2);
     current += width;
   }
-  int64_t excess = w[0] + w[1] + w[2] - (line_length - 4);
+  const int64_t borders = static_cast<int64_t>(positions.size()) + 1;
+  int64_t excess = -(line_length - borders);
+  for (int64_t v : w) excess += v;
   if (excess > 0) {
-    int64_t ratio = 3;
+    int64_t ratio = static_cast<int64_t>(w.size());
     for (auto& v : w) {
       const int64_t take = std::min(v, round_half_even(static_cast<double>(excess) / static_cast<double>(ratio)));
       v -= take;
@@ -85,7 +86,7 @@ std::vector<size_t> column_widths(int line_length) {
       --ratio;
     }
   }
-  return {static_cast<size_t>(w[0]), static_cast<size_t>(w[1]), static_cast<size_t>(w[2])};
+  return std::vector<size_t>(w.begin(), w.end());
 }
 
 std::string commas(int64_t v) {
@@ -106,21 +107,25 @@ std::string memory_size(double bytes) {
 
 }  // namespace
 
-std::string Sequential::summary_string(int line_length) const {
-  const std::vector<size_t> seg = column_widths(line_length);  // with padding
-  const bool right[3] = {false, false, true};
+std::string Model::summary_string(int line_length) const {
+  // Keras 3: a functional model that is not a chain gets the fourth column "Connected to".
+  const bool connections = functional_ && !sequential_like_;
+  const std::vector<size_t> seg = column_widths(
+      line_length, connections ? std::vector<double>{0.3, 0.56, 0.74, 1.0} : std::vector<double>{0.45, 0.80, 1.0});
+  const size_t columns = seg.size();
+  const bool right[4] = {false, false, true, false};
   // One table row: the cells wrapped to their widths, top-aligned, between `bar` glyphs.
-  auto row = [&](const std::array<std::string, 3>& fields, const char* bar) {
-    std::vector<std::string> wrapped[3];
+  auto row = [&](const std::vector<std::string>& fields, const char* bar) {
+    std::vector<std::vector<std::string>> wrapped(columns);
     size_t height = 1;
-    for (int c = 0; c < 3; ++c) {
+    for (size_t c = 0; c < columns; ++c) {
       wrapped[c] = wrap(fields[c], seg[c] - 2);
       height = std::max(height, wrapped[c].size());
     }
     std::string out;
     for (size_t i = 0; i < height; ++i) {
       out += bar;
-      for (int c = 0; c < 3; ++c) {
+      for (size_t c = 0; c < columns; ++c) {
         const std::string text = i < wrapped[c].size() ? wrapped[c][i] : "";
         const std::string pad(seg[c] - 2 - cells(text), ' ');
         out += " " + (right[c] ? pad + text : text + pad) + " " + bar;
@@ -130,24 +135,41 @@ std::string Sequential::summary_string(int line_length) const {
     return out;
   };
   auto rule = [&](const char* left, const char* line, const char* mid, const char* end) {
-    return std::string(left) + repeat(line, seg[0]) + mid + repeat(line, seg[1]) + mid + repeat(line, seg[2]) + end +
-           "\n";
+    std::string out = left;
+    for (size_t c = 0; c < columns; ++c) out += (c ? mid : "") + repeat(line, seg[c]);
+    return out + end + "\n";
   };
   std::string out = fmt::format("Model: \"{}\"\n", name_);
   out += rule("\u250f", "\u2501", "\u2533", "\u2513");                         // ┏━┳┓
-  out += row({"Layer (type)", "Output Shape", "Param #"}, "\u2503");            // ┃
+  std::vector<std::string> header{"Layer (type)", "Output Shape", "Param #"};
+  if (connections) header.push_back("Connected to");
+  out += row(header, "\u2503");                                                 // ┃
   out += rule("\u2521", "\u2501", "\u2547", "\u2529");                         // ┡━╇┩
   int64_t trainable = 0, frozen = 0;
   bool first = true;
   for (const auto& l : layers_) {
-    if (dynamic_cast<layers::Input*>(l.get())) continue;  // Keras does not list the InputLayer
+    // Keras lists a functional model's InputLayers, not a Sequential's.
+    if (!functional_ && dynamic_cast<layers::Input*>(l.get())) continue;
     if (!first) out += rule("\u251c", "\u2500", "\u253c", "\u2524");          // ├─┼┤
     first = false;
     const int64_t t = l->trainable_params(), f = l->non_trainable_params();
     trainable += t;
     frozen += f;
-    out += row({fmt::format("{} ({})", l->name(), l->class_name()), keras_shape(l->output_shape()), commas(t + f)},
-               "\u2502");                                                      // │
+    // The output shape of the layer's last call; "Connected to" lists the inputs of every
+    // call as <layer>[<node index>][<tensor index>] (one output per layer: index 0).
+    Shape shape;
+    std::string connected;
+    for (const Node& n : nodes_) {
+      if (n.layer != l) continue;
+      shape = n.shape;
+      for (size_t j : n.inputs)
+        connected += fmt::format("{}{}[{}][0]", connected.empty() ? "" : ", ", nodes_[j].layer->name(),
+                                 nodes_[j].node_index);
+    }
+    std::vector<std::string> fields{fmt::format("{} ({})", l->name(), l->class_name()), keras_shape(shape),
+                                    commas(t + f)};
+    if (connections) fields.push_back(connected.empty() ? "-" : connected);
+    out += row(fields, "\u2502");                                              // │
   }
   out += rule("\u2514", "\u2500", "\u2534", "\u2518");                         // └─┴┘
   // float32 weights: 4 bytes each.
@@ -160,6 +182,6 @@ std::string Sequential::summary_string(int line_length) const {
   return out;
 }
 
-void Sequential::summary(std::ostream& os) const { os << summary_string(); }
+void Model::summary(std::ostream& os) const { os << summary_string(); }
 
 }  // namespace janus::keras

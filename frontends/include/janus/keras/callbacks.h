@@ -1,5 +1,5 @@
-// Keras callbacks for Sequential::fit(): CSVLogger, EarlyStopping, ModelCheckpoint,
-// LearningRateScheduler. Epochs and batches are 0-based in the hooks and in CSV files, as
+// Keras callbacks for Model::fit() (a Sequential or a functional Model): CSVLogger,
+// EarlyStopping, ModelCheckpoint, LearningRateScheduler. Epochs and batches are 0-based in the hooks and in CSV files, as
 // in Keras; a custom callback overrides any of the hooks.
 //
 //   auto stop = std::make_shared<keras::callbacks::EarlyStopping>("val_loss");
@@ -17,7 +17,7 @@
 
 namespace janus::keras {
 
-class Sequential;
+class Model;
 using Logs = std::map<std::string, double>;  // "loss", "accuracy", "val_loss", ...
 
 namespace callbacks {
@@ -25,7 +25,7 @@ namespace callbacks {
 class Callback {
  public:
   virtual ~Callback() = default;
-  void set_model(Sequential* model) { model_ = model; }
+  void set_model(Model* model) { model_ = model; }
   virtual void on_train_begin() {}
   virtual void on_epoch_begin(int epoch) {}
   virtual void on_epoch_end(int epoch, const Logs& logs) {}
@@ -36,7 +36,7 @@ class Callback {
   virtual void on_train_end() {}
 
  protected:
-  Sequential* model_ = nullptr;
+  Model* model_ = nullptr;
 };
 
 // Writes epoch,<sorted log keys> per epoch (Keras sorts the keys: epoch,accuracy,loss,

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace janus::keras::layers {
 
@@ -26,6 +27,7 @@ class Input : public Layer {
   explicit Input(Shape shape) : shape_(std::move(shape)) {}
   std::string class_name() const override { return "InputLayer"; }
   std::string base_name() const override { return "input_layer"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Input>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   const Shape& shape() const { return shape_; }
@@ -51,6 +53,7 @@ class Conv2D : public Layer {
   Conv2D& bias_initializer(const std::string& v) { bias_initializer_ = v; return *this; }
   std::string class_name() const override { return "Conv2D"; }
   std::string base_name() const override { return "conv2d"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Conv2D>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   NamedTensors get_weights() const override;        // kernel (kh, kw, in, out), bias (out)
@@ -75,6 +78,7 @@ class Dense : public Layer {
   Dense& bias_initializer(const std::string& v) { bias_initializer_ = v; return *this; }
   std::string class_name() const override { return "Dense"; }
   std::string base_name() const override { return "dense"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Dense>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   NamedTensors get_weights() const override;        // kernel (in, out), bias (out)
@@ -100,6 +104,7 @@ class BatchNormalization : public Layer {
   BatchNormalization& scale(bool v) { scale_ = v; return *this; }
   std::string class_name() const override { return "BatchNormalization"; }
   std::string base_name() const override { return "batch_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<BatchNormalization>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   NamedTensors get_weights() const override;
@@ -120,6 +125,7 @@ class GroupNormalization : public Layer {
   GroupNormalization& scale(bool v) { scale_ = v; return *this; }
   std::string class_name() const override { return "GroupNormalization"; }
   std::string base_name() const override { return "group_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GroupNormalization>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   NamedTensors get_weights() const override;
@@ -142,6 +148,7 @@ class InstanceNormalization : public GroupNormalization {
   InstanceNormalization& scale(bool v) { scale_ = v; return *this; }
   std::string class_name() const override { return "InstanceNormalization"; }
   std::string base_name() const override { return "instance_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<InstanceNormalization>(*this); }
 };
 
 // The old name of InstanceNormalization, deprecated; it keeps its old layer names
@@ -151,6 +158,7 @@ class [[deprecated("renamed keras::layers::InstanceNormalization (docs/normaliza
  public:
   std::string class_name() const override { return "PerChannelNormalization"; }
   std::string base_name() const override { return "per_channel_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<PerChannelNormalization>(*this); }
 };
 
 // The seeds' per-channel normalization as the Keras seed's Lambda computes it, channels-last:
@@ -164,6 +172,7 @@ class PerChannelStdNormalization : public Layer {
   PerChannelStdNormalization& unbiased(bool v) { unbiased_ = v; return *this; }
   std::string class_name() const override { return "PerChannelStdNormalization"; }
   std::string base_name() const override { return "per_channel_std_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<PerChannelStdNormalization>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 
@@ -182,6 +191,7 @@ class LayerNormalization : public Layer {
   LayerNormalization& scale(bool v) { scale_ = v; return *this; }
   std::string class_name() const override { return "LayerNormalization"; }
   std::string base_name() const override { return "layer_normalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<LayerNormalization>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
   NamedTensors get_weights() const override;
@@ -214,6 +224,7 @@ class MaxPooling2D : public Pooling2D {
   MaxPooling2D& padding(const std::string& v) { padding_ = v; return *this; }
   std::string class_name() const override { return "MaxPooling2D"; }
   std::string base_name() const override { return "max_pooling2d"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<MaxPooling2D>(*this); }
 };
 
 class AveragePooling2D : public Pooling2D {
@@ -223,6 +234,7 @@ class AveragePooling2D : public Pooling2D {
   AveragePooling2D& padding(const std::string& v) { padding_ = v; return *this; }
   std::string class_name() const override { return "AveragePooling2D"; }
   std::string base_name() const override { return "average_pooling2d"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<AveragePooling2D>(*this); }
 };
 
 // (H, W, C) -> (C).
@@ -230,6 +242,7 @@ class GlobalAveragePooling2D : public Layer {
  public:
   std::string class_name() const override { return "GlobalAveragePooling2D"; }
   std::string base_name() const override { return "global_average_pooling2d"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalAveragePooling2D>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 };
@@ -240,6 +253,7 @@ class Flatten : public Layer {
  public:
   std::string class_name() const override { return "Flatten"; }
   std::string base_name() const override { return "flatten"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Flatten>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 };
@@ -250,6 +264,7 @@ class Dropout : public Layer {
   explicit Dropout(double rate) : rate_(rate) {}
   std::string class_name() const override { return "Dropout"; }
   std::string base_name() const override { return "dropout"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Dropout>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 
@@ -263,6 +278,7 @@ class Activation : public Layer {
   explicit Activation(std::string activation) : activation_(std::move(activation)) {}
   std::string class_name() const override { return "Activation"; }
   std::string base_name() const override { return "activation"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Activation>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 
@@ -281,6 +297,7 @@ class Lambda : public Layer {
   explicit Lambda(std::function<Tensor(const Tensor&)> function) : function_(std::move(function)) {}
   std::string class_name() const override { return "Lambda"; }
   std::string base_name() const override { return "lambda"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Lambda>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
 
@@ -292,8 +309,42 @@ class ReLU : public Layer {
  public:
   std::string class_name() const override { return "ReLU"; }
   std::string base_name() const override { return "re_lu"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<ReLU>(*this); }
   Shape build(const Shape& input_shape) override;
   Tensor call(const Tensor& x, const RunContext& ctx) override;
+};
+
+// Merge layers take a list of at least two inputs (the functional API): kl::Add()({a, b}).
+// Add: the elementwise sum of inputs of one shape (janus does not broadcast; an error names
+// both shapes). Concatenate(axis=-1): joins along a channels-last axis of the full tensor
+// (-1 or rank-1: channels; 1, 2: height, width of an image), the other sizes equal.
+class Add : public Layer {
+ public:
+  std::string class_name() const override { return "Add"; }
+  std::string base_name() const override { return "add"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Add>(*this); }
+  bool takes_many_inputs() const override { return true; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  Shape build_many(const std::vector<Shape>& input_shapes) override;
+  Tensor call_many(const std::vector<Tensor>& xs, const RunContext& ctx) override;
+};
+
+class Concatenate : public Layer {
+ public:
+  explicit Concatenate(int64_t axis = -1) : axis_(axis) {}
+  std::string class_name() const override { return "Concatenate"; }
+  std::string base_name() const override { return "concatenate"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Concatenate>(*this); }
+  bool takes_many_inputs() const override { return true; }
+  Shape build(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, const RunContext& ctx) override;
+  Shape build_many(const std::vector<Shape>& input_shapes) override;
+  Tensor call_many(const std::vector<Tensor>& xs, const RunContext& ctx) override;
+
+ private:
+  int64_t axis_;
+  int64_t internal_axis_ = 1;  // the axis in janus' channels-first tensor
 };
 
 }  // namespace janus::keras::layers

@@ -1,6 +1,7 @@
-// keras::Sequential: a Keras-style model. Layers are added with add() or listed at
-// construction; each is built (and its shape checked) when it is added, after an Input.
-// compile() traces the model into a core Graph (the same Graph IR the torch frontend
+// keras::Model and keras::Sequential: Keras-style models. A Sequential's layers are added
+// with add() or listed at construction; each is built (and its shape checked) when it is
+// added, after an Input. A functional Model collects layers called on keras::Input tensors.
+// compile() traces either into a core Graph (the same Graph IR the torch frontend
 // produces); fit(), evaluate() and predict() run that Graph.
 //
 //   using namespace janus::keras;
@@ -18,6 +19,7 @@
 #include <janus/core/graph.h>
 #include <janus/core/optim/optimizer.h>
 #include <janus/keras/callbacks.h>
+#include <janus/keras/keras_tensor.h>
 #include <janus/keras/layers.h>
 #include <janus/keras/optimizers.h>
 #include <janus/keras/py_dataset.h>
@@ -41,6 +43,8 @@ class LayerRef {
   LayerRef(const L& layer) : ptr_(std::make_shared<std::decay_t<L>>(layer)) {}  // NOLINT: implicit
   template <typename L, typename = std::enable_if_t<std::is_base_of_v<layers::Layer, L>>>
   LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}  // NOLINT: implicit
+  // keras::Input(shape) in a Sequential, as Keras allows: a new Input layer of its shape.
+  LayerRef(const KerasTensor& input);  // NOLINT: implicit
   const std::shared_ptr<layers::Layer>& get() const { return ptr_; }
 
  private:
@@ -115,22 +119,37 @@ struct History {
   std::vector<int> epoch;  // 0-based
 };
 
-class Sequential {
+// A Keras model: the layers and the calls between them, traced by compile() into one core
+// Graph. keras::Model(inputs, outputs) is Keras' functional API (keras_tensor.h); Sequential
+// (below) is the same model built as a chain. Both train, evaluate, predict, summarize and
+// save the same way.
+//
+//   auto x = keras::Input({32, 32, 3});
+//   auto h = kl::ReLU()(kl::BatchNormalization()(kl::Conv2D(16, 3).padding("same")(x)));
+//   auto y = kl::Dense(10)(kl::GlobalAveragePooling2D()(kl::Add()({x2, h})));
+//   keras::Model model(x, y);               // or Model({a, b}, {y, z}) for several
+class Model {
  public:
-  explicit Sequential(std::string name = "sequential");
-  Sequential(std::initializer_list<LayerRef> layers, std::string name = "sequential");
+  // The layers called from `inputs` (keras::Input tensors) to `outputs`, in Keras' order
+  // (by depth from the outputs). Layers without a name get Keras' names in call order
+  // (conv2d, conv2d_1, ...). Throws janus::Error for an output that does not depend only on
+  // the inputs, an input that no output uses, an input that is not a keras::Input tensor,
+  // and two layers of one name.
+  Model(const KerasTensors& inputs, const KerasTensors& outputs, std::string name = "functional");
 
-  // Builds the layer for the current output shape; the first layer must be an Input.
-  // Throws janus::Error naming the layer and both shapes when it does not fit.
-  Sequential& add(const LayerRef& layer);
-
+  // Every layer once, in Keras' order; a Sequential lists its Input first, a functional
+  // model its InputLayers.
   const std::vector<std::shared_ptr<layers::Layer>>& layers() const { return layers_; }
   std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;
   const std::string& name() const { return name_; }
-  // Keras shapes without the batch axis.
+  // Keras shapes without the batch axis; input_shape()/output_shape() need a model with
+  // one input / one output (janus::Error otherwise).
   const Shape& input_shape() const;
   const Shape& output_shape() const;
+  std::vector<Shape> input_shapes() const;
+  std::vector<Shape> output_shapes() const;
 
+  // compile/fit/evaluate train a model with one input and one output (one loss).
   void compile(const optimizers::Optimizer& optimizer, const Loss& loss,
                const std::vector<std::string>& metrics = {});
   void compile(const std::string& optimizer, const Loss& loss, const std::vector<std::string>& metrics = {});
@@ -148,8 +167,12 @@ class Sequential {
   Scores evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
   // Outputs are channels-last, as output_shape() says: (N, H, W, C) for an image output.
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
+  // Several inputs (in the model's order) and every output, for any model:
+  // predict(std::vector<Tensor>{x1, x2}).
+  std::vector<Tensor> predict(const std::vector<Tensor>& xs, int64_t batch_size = 32);
   // One call of the model (inference unless training), through the graph.
   Tensor operator()(const Tensor& x, bool training = false);
+  std::vector<Tensor> operator()(const std::vector<Tensor>& xs, bool training = false);
 
   // The graph that runs: traced at compile() (again when trainable flags changed), with
   // BatchNormalization -> ReLU fused (fuse_norm_relu).
@@ -168,7 +191,9 @@ class Sequential {
   // Keras 3's table: Layer (type) | Output Shape | Param # in a box, then "Total params:
   // 34,826 (136.04 KB)" and the trainable / non-trainable lines (float32 sizes). The
   // default width is Keras' on an 80-column terminal (min(88, columns - 4)); 88 is its
-  // widest. The optimizer's variables are not listed.
+  // widest. A functional model lists its InputLayers too, and when it is not a plain chain
+  // (a merge or a shared layer) Keras' fourth column "Connected to" (conv2d[0][0], ...).
+  // The optimizer's variables are not listed.
   std::string summary_string(int line_length = 76) const;
   void summary(std::ostream& os = std::cout) const;
   int64_t count_params() const;
@@ -182,8 +207,30 @@ class Sequential {
   void set_output(std::ostream* os) { out_ = os; }
   std::ostream& output() const { return *out_; }  // where callbacks print, too
 
+ protected:
+  // For Sequential: an empty chain.
+  Model(std::string name, const char* module_type);
+
+  // One call of a layer: the nodes it reads (positions in nodes_), its output shape, Keras'
+  // node index, and for an InputLayer the position of its input among the model's inputs.
+  struct Node {
+    std::shared_ptr<layers::Layer> layer;
+    std::vector<size_t> inputs;
+    Shape shape;
+    int64_t node_index = 0;
+    int64_t input_position = -1;
+  };
+  std::string name_;
+  std::vector<Node> nodes_;  // in an order that computes every input before its use
+  std::vector<size_t> input_nodes_, output_nodes_;
+  std::vector<std::shared_ptr<layers::Layer>> layers_;
+  std::shared_ptr<nn::Module> root_;
+  bool functional_ = false;      // lists InputLayers in summary()
+  bool sequential_like_ = true;  // Keras' test for the "Connected to" column
+  bool has_graph_ = false;
+
  private:
-  Tensor forward_layers(const Tensor& x, const RunContext& ctx);
+  std::vector<Tensor> forward_nodes(const std::vector<Tensor>& xs, const RunContext& ctx);
   std::string trainable_signature() const;
   void ensure_graph();
   void check_targets(const Tensor& x, const Tensor& y, const char* who) const;
@@ -196,17 +243,27 @@ class Sequential {
                   const std::function<void(int epoch)>& epoch_begin, const std::function<void(int epoch)>& epoch_end,
                   const FitOptions& options, Generator& gen);
 
-  std::string name_;
-  std::vector<std::shared_ptr<layers::Layer>> layers_;
-  std::map<std::string, int> name_counts_;
-  std::shared_ptr<nn::Module> root_;
   std::unique_ptr<optimizers::CompiledOptimizer> optimizer_;
   Loss loss_{"sparse_categorical_crossentropy"};
   std::vector<std::string> metrics_;
   Graph graph_;
   std::string graph_signature_;
-  bool has_graph_ = false;
   std::ostream* out_ = &std::cout;
+};
+
+// Keras' Sequential: a Model built as a chain, layer by layer, each built (and its shape
+// checked) when it is added after an Input.
+class Sequential : public Model {
+ public:
+  explicit Sequential(std::string name = "sequential");
+  Sequential(std::initializer_list<LayerRef> layers, std::string name = "sequential");
+
+  // Builds the layer for the current output shape; the first layer must be an Input.
+  // Throws janus::Error naming the layer and both shapes when it does not fit.
+  Sequential& add(const LayerRef& layer);
+
+ private:
+  std::map<std::string, int> name_counts_;
 };
 
 }  // namespace janus::keras

@@ -129,9 +129,15 @@ const char* const kReferenceStyle = "with lines lw 1.5 dt 3 lc rgb '#7f7f7f'";
 
 // A panel's labelled x marks: labels as x2 tics along the top border (x2 linked to x), a
 // dashed grey vertical line each; and the reset for panels without marks.
+// The reset comes before the panel's log scales (gnuplot refuses "unset link x2" on a log x
+// axis), the marks after them.
+const char* const kXmarksReset = "unset arrow\nunset x2tics\nunset link x2\n";
+
 std::string xmarks_clause(const PlotPanel& p) {
-  std::string s = "unset arrow\nunset x2tics\nunset link x2\n";
+  std::string s;
   if (p.xmarks_.empty()) return s;
+  JANUS_CHECK(!p.log_x_, "plot panel '{}': x marks on a log x axis are not supported (gnuplot cannot link x2 to a "
+              "logarithmic x)", p.title);
   std::string tics;
   for (const auto& [x, label] : p.xmarks_) {
     tics += fmt::format("{}{} {}", tics.empty() ? "" : ", ", quote(label), format_number(x));
@@ -281,6 +287,7 @@ std::string gnuplot_script(const PlotSpec& spec) {
     }
     plots += fmt::format("set title {} font 'Sans,13'\nset xlabel {}\nset ylabel {}\n", quote(p.title),
                          quote(p.xlabel), quote(p.ylabel));
+    plots += kXmarksReset;
     plots += p.log_x_ ? "set logscale x\n" : "unset logscale x\n";
     plots += p.log_y_ ? "set logscale y\n" : "unset logscale y\n";
     plots += xtics_clause(xs, p.log_x_);

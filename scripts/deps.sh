@@ -6,7 +6,8 @@ JANUS_PACKAGES=(cmake g++ make pkg-config libopenblas-dev libfmt-dev catch2
                 nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libjpeg-dev gnuplot-nox
                 clang libclang-rt-14-dev ccache  # clang + libFuzzer: scripts/test.sh runs tests/fuzz;
                 # ccache: scripts/build.sh uses it, so rebuilds of unchanged sources are cheap
-                libopenmpi-dev openmpi-bin)  # Open MPI: distributed/ and the mpirun tests
+                libopenmpi-dev openmpi-bin  # Open MPI: distributed/ and the mpirun tests
+                python3)  # stdlib only: scripts/scale_model.py and the process_sweep comparison (ctest)
 missing=()
 for p in "${JANUS_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

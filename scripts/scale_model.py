@@ -185,7 +185,8 @@ def report(args):
         compute = ms * 1e-3
         for gbps in args.links:
             beta = 8 / (gbps * 1e9)
-            print(f"\n{label}: compute {ms:g} ms per step; {gbps:g} Gb/s links ({gbps / 8:g} GB/s); ring algorithms")
+            print(f"\n{label}: compute {ms:g} ms per step; {gbps:g} Gb/s links ({gbps / 8:g} GB/s); ring algorithms "
+                  f"(last column: log-latency algorithms and SyncBN's forward as one packed allreduce)")
             print(f"  {'nodes':>5} {'gradient':>10} {'(latency)':>10} {'bn comm':>10} {'bn eff':>7} "
                   f"{'SyncBN only':>11} {'syncbn comm':>11} {'syncbn eff':>10} {'log-latency+packed':>18}")
             for p in args.nodes:

@@ -44,6 +44,12 @@ void ordered_sum(ProcessGroup& g, T* data, int64_t n) {
 
 }  // namespace
 
+std::pair<int64_t, int64_t> shard_range(int64_t n, int rank, int world) {
+  JANUS_CHECK(world >= 1 && rank >= 0 && rank < world && n >= 0,
+              "shard_range: rank {} of {} for a batch of {} samples", rank, world, n);
+  return {n * rank / world, n * (rank + 1) / world};
+}
+
 ProcessGroup& process_group() { return *process_group_ptr(); }
 
 std::shared_ptr<ProcessGroup> process_group_ptr() {

@@ -1,5 +1,6 @@
 // DistributedSampler's checks and the contiguous shard of a global batch.
 #include <janus/core/error.h>
+#include <janus/core/process_group.h>
 #include <janus/datasets/distributed_sampler.h>
 
 namespace janus::datasets {
@@ -8,10 +9,6 @@ DistributedSampler::DistributedSampler(int r, int w) : rank(r), world(w) {
   JANUS_CHECK(w >= 1 && r >= 0 && r < w, "DistributedSampler: rank {} is not a rank of a world of size {}", r, w);
 }
 
-std::pair<int64_t, int64_t> shard_range(int64_t n, int rank, int world) {
-  JANUS_CHECK(world >= 1 && rank >= 0 && rank < world && n >= 0,
-              "shard_range: rank {} of {} for a batch of {} samples", rank, world, n);
-  return {n * rank / world, n * (rank + 1) / world};
-}
+std::pair<int64_t, int64_t> shard_range(int64_t n, int rank, int world) { return janus::shard_range(n, rank, world); }
 
 }  // namespace janus::datasets

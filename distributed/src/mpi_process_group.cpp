@@ -103,6 +103,8 @@ void terminate_handler() {
 
 }  // namespace
 
+void finalize() { finalize_at_exit(); }
+
 bool launched_by_mpirun() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
     if (std::getenv(v)) return true;

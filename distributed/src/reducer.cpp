@@ -17,7 +17,7 @@ namespace janus::distributed {
 namespace {
 
 // One line per tensor: "param features.0.weight [32, 3, 3, 3] <checksum>".
-std::vector<std::string> describe(nn::Module& m, bool values) {
+std::vector<std::string> describe(const NamedTensors& params, const NamedTensors& buffers, bool values) {
   std::vector<std::string> lines;
   auto add = [&](const char* kind, const NamedTensors& ts) {
     for (const auto& [name, t] : ts) {
@@ -26,13 +26,22 @@ std::vector<std::string> describe(nn::Module& m, bool values) {
       lines.push_back(std::move(line));
     }
   };
-  add("parameter", m.named_parameters());
-  add("buffer", m.named_buffers());
+  add("parameter", params);
+  add("buffer", buffers);
   return lines;
 }
 
 // Every rank's string, gathered (lengths first, then padded bytes).
-std::vector<std::string> gather_strings(ProcessGroup& g, const std::string& mine) {
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> allgather_strings(ProcessGroup& g, const std::string& mine) {
   const int p = g.size();
   int64_t len = static_cast<int64_t>(mine.size());
   std::vector<int64_t> lens(p);
@@ -46,15 +55,6 @@ std::vector<std::string> gather_strings(ProcessGroup& g, const std::string& mine
   return out;
 }
 
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-}  // namespace
-
 uint64_t tensor_checksum(const Tensor& t) {
   uint64_t h = 1469598103934665603ull;
   const auto* bytes = reinterpret_cast<const unsigned char*>(t.data());
@@ -67,7 +67,18 @@ uint64_t tensor_checksum(const Tensor& t) {
 }
 
 Reducer::Reducer(nn::Module& module, std::shared_ptr<ProcessGroup> group, ReducerOptions options)
-    : module_(module), group_(std::move(group)), options_(options) {
+    : params_(module.named_parameters()), buffers_(module.named_buffers()), group_(std::move(group)),
+      options_(options) {
+  setup();
+}
+
+Reducer::Reducer(NamedTensors parameters, NamedTensors buffers, std::shared_ptr<ProcessGroup> group,
+                 ReducerOptions options)
+    : params_(std::move(parameters)), buffers_(std::move(buffers)), group_(std::move(group)), options_(options) {
+  setup();
+}
+
+void Reducer::setup() {
   JANUS_CHECK(group_ != nullptr, "DistributedDataParallel: expected a process group (got null)");
   JANUS_CHECK(options_.bucket_bytes_ > 0, "DistributedDataParallel: bucket_bytes must be positive (got {})",
               options_.bucket_bytes_);
@@ -75,7 +86,8 @@ Reducer::Reducer(nn::Module& module, std::shared_ptr<ProcessGroup> group, Reduce
   broadcast_state();
   check_same_model(true);
   // Buckets in reverse registration order (the order backward produces gradients).
-  std::vector<Tensor> params = module_.parameters();
+  std::vector<Tensor> params;
+  for (const auto& [name, t] : params_) params.push_back(t);
   std::reverse(params.begin(), params.end());
   int64_t bytes = 0;
   for (const Tensor& p : params) {
@@ -93,10 +105,10 @@ Reducer::Reducer(nn::Module& module, std::shared_ptr<ProcessGroup> group, Reduce
 void Reducer::check_same_model(bool values) {
   ProcessGroup& g = *group_;
   if (g.size() == 1) return;
-  const std::vector<std::string> mine = describe(module_, values);
+  const std::vector<std::string> mine = describe(params_, buffers_, values);
   std::string joined;
   for (const auto& l : mine) joined += l + "\n";
-  const std::vector<std::string> all = gather_strings(g, joined);
+  const std::vector<std::string> all = allgather_strings(g, joined);
   const std::vector<std::string> root = split_lines(all[0]);
   for (int r = 1; r < g.size(); ++r) {
     const std::vector<std::string> other = split_lines(all[r]);
@@ -116,14 +128,15 @@ void Reducer::check_same_model(bool values) {
 
 void Reducer::broadcast_state() {
   if (group_->size() == 1) return;
-  for (Tensor t : module_.parameters())
+  for (auto [name, t] : params_)
     group_->broadcast(t.data(), t.numel() * static_cast<int64_t>(sizeof(float)), 0);
   broadcast_buffers();
 }
 
 void Reducer::broadcast_buffers() {
   if (group_->size() == 1) return;
-  const std::vector<Tensor> bufs = module_.buffers();
+  std::vector<Tensor> bufs;
+  for (const auto& [name, t] : buffers_) bufs.push_back(t);
   int64_t n = 0;
   for (const Tensor& t : bufs) n += t.numel();
   if (n == 0) return;

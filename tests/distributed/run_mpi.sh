@@ -26,5 +26,5 @@ rc=$?
 echo "$out"
 if [ $rc -eq 124 ]; then echo "FAIL: the job hung (still running after ${limit}s)"; exit 1; fi
 if [ $rc -eq 0 ]; then echo "FAIL: the job exited 0 although a rank failed"; exit 1; fi
-if ! grep -qE "$expect" <<< "$out"; then echo "FAIL: output lacks '$expect'"; exit 1; fi
+if ! grep -qE -- "$expect" <<< "$out"; then echo "FAIL: output lacks '$expect'"; exit 1; fi
 echo "OK: the job ended with exit code $rc"

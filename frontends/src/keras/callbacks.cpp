@@ -2,6 +2,7 @@
 // writes a float: full precision), EarlyStopping, ModelCheckpoint (Keras-named
 // safetensors, atomic), LearningRateScheduler.
 #include <janus/keras/callbacks.h>
+#include <janus/core/process_group.h>
 #include <janus/keras/model.h>
 
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
     best_ = v;
     have_best_ = true;
   }
-  model_->save_weights(format_filepath(filepath_, epoch, logs));
+  if (process_group().is_root()) model_->save_weights(format_filepath(filepath_, epoch, logs));  // mpirun: rank 0 writes
   ++saves_;
 }
 

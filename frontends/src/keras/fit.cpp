@@ -2,13 +2,18 @@
 // fit() from arrays or a PyDataset with shuffling, validation, callbacks (per epoch and
 // per batch; stop_training from a batch hook ends the epoch) and Keras 3's progress line
 // (utils::Progbar), evaluate(), predict(). Every batch runs through the traced Graph; every
-// update is one Keras optimizer step (schedule, weight decay).
+// update is one Keras optimizer step (schedule, weight decay). Under mpirun (more than one
+// rank) fit() and evaluate() are data-parallel, see "Data parallel" in docs/keras.md.
 #include <janus/core/autograd.h>
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
 #include <janus/keras/model.h>
 #include <janus/keras/progbar.h>
 #include <janus/training/metrics.h>
+#include <janus/core/process_group.h>
+#include <janus/distributed/reducer.h>
+
+#include <memory>
 
 #include "keras_internal.h"
 
@@ -38,6 +43,13 @@ utils::ProgbarValues keras_order(const Logs& logs) {
   for (const auto& [k, v] : logs) (k.rfind("val_", 0) == 0 ? val : train).emplace_back(k, v);
   train.insert(train.end(), val.begin(), val.end());
   return train;
+}
+
+// Under mpirun: rank 0's order to every rank (each rank shuffles with its own generator,
+// which dropout also draws from, so the ranks' generators need not stay in step).
+void broadcast_order(std::vector<int64_t>& order) {
+  ProcessGroup& pg = process_group();
+  if (pg.size() > 1) pg.broadcast(order.data(), static_cast<int64_t>(order.size() * sizeof(int64_t)), 0);
 }
 
 }  // namespace
@@ -97,13 +109,27 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o
   JANUS_CHECK(x.size(0) >= 1, "fit: x has no samples (shape {})", shape_str(x.shape()));
   Generator gen(o.seed_);
   const int64_t n = x.size(0);
+  // Under mpirun every rank holds all of x and takes its shard of each global batch of
+  // batch_size rows; each rank needs at least one row of every batch (SyncBN and the
+  // gradient sum are exact on uneven shards, a mean over no rows is not defined).
+  const int world = process_group().size(), me = process_group().rank();
+  const int64_t last = n - (n - 1) / o.batch_size_ * o.batch_size_;  // rows of the last batch
+  JANUS_CHECK(last >= world,
+              "fit: under mpirun with {} processes every batch is split over the ranks, but the last batch holds {} "
+              "sample(s) ({} samples, batch_size {}); choose a batch_size whose last batch has at least {} (or drop "
+              "the remainder)",
+              world, last, n, o.batch_size_, world);
   std::vector<int64_t> idx(static_cast<size_t>(n));
   auto epoch_begin = [&](int) {
     std::iota(idx.begin(), idx.end(), 0);
     if (o.shuffle_) shuffle_indices(idx, gen);
+    broadcast_order(idx);
   };
   auto batch = [&](int, int64_t s) {
-    const size_t b = static_cast<size_t>(s * o.batch_size_), e = std::min<size_t>(b + o.batch_size_, n);
+    size_t b = static_cast<size_t>(s * o.batch_size_), e = std::min<size_t>(b + o.batch_size_, n);
+    const auto [lo, hi] = shard_range(static_cast<int64_t>(e - b), me, world);  // all of it for one process
+    e = b + static_cast<size_t>(hi);
+    b += static_cast<size_t>(lo);
     return utils::DataBatch{gather_rows(x, idx, b, e), gather_rows(y, idx, b, e)};
   };
   return run_fit((n + o.batch_size_ - 1) / o.batch_size_, batch, epoch_begin, [](int) {}, o, gen);
@@ -118,11 +144,22 @@ History Model::fit(utils::PyDataset& source, const FitOptions& o) {
               "pass's batch size", o.batch_size_);
   const int64_t steps = source.size();
   JANUS_CHECK(steps >= 1, "fit: the PyDataset has no batches (size() is {})", steps);
+  // Under mpirun a PyDataset yields this rank's part of each global batch (e.g. a DataLoader
+  // with a DistributedSampler): every rank must have as many batches, or one would wait in a
+  // collective forever.
+  if (process_group().size() > 1) {
+    std::vector<int64_t> all(static_cast<size_t>(process_group().size()));
+    process_group().allgather(&steps, sizeof(int64_t), all.data());
+    for (size_t r = 1; r < all.size(); ++r)
+      JANUS_CHECK(all[r] == all[0], "fit: under mpirun every rank's PyDataset must have the same number of batches, "
+                  "but rank 0 has {} and rank {} has {}", all[0], r, all[r]);
+  }
   Generator gen(o.seed_);
   std::vector<int64_t> order(static_cast<size_t>(steps));
   auto epoch_begin = [&](int) {
     std::iota(order.begin(), order.end(), 0);  // Keras shuffles a PyDataset's batch order
     if (o.shuffle_) shuffle_indices(order, gen);
+    broadcast_order(order);
     source.on_epoch_begin();
   };
   auto batch = [&](int epoch, int64_t s) {
@@ -142,6 +179,16 @@ History Model::run_fit(int64_t steps, const std::function<utils::DataBatch(int, 
   const bool has_val = o.val_x_.defined();
   if (has_val) check_targets(o.val_x_, o.val_y_, "fit (validation_data)");
   ensure_graph();
+  // Under mpirun (more than one rank): data-parallel. The data source yields this rank's
+  // shard of each global batch; the mean loss is scaled by local / global batch before
+  // backward and gradients are summed over ranks (distributed::Reducer: same model checked
+  // and broadcast from rank 0 first); each step's loss and hits are summed over ranks, so
+  // logs, progress and callbacks see the global batch's figures on every rank (and take the
+  // same decisions); only rank 0 prints, CSVLogger and ModelCheckpoint write on rank 0.
+  std::unique_ptr<distributed::Reducer> reducer;
+  if (process_group().size() > 1)
+    reducer = std::make_unique<distributed::Reducer>(graph_.parameters(), graph_.buffers(), process_group_ptr());
+  const int verbose = process_group().is_root() ? o.verbose_ : 0;
   History history;
   stop_training = false;
   for (auto& cb : o.callbacks_) cb->set_model(this);
@@ -149,8 +196,8 @@ History Model::run_fit(int64_t steps, const std::function<utils::DataBatch(int, 
   for (int epoch = 0; epoch < o.epochs_ && !stop_training; ++epoch) {
     for (auto& cb : o.callbacks_) cb->on_epoch_begin(epoch);
     // Keras 3's ProgbarLogger: the epoch header only when there is more than one epoch.
-    if (o.verbose_ > 0 && o.epochs_ > 1) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
-    utils::Progbar progbar(steps, o.verbose_ == 1 || o.verbose_ == 2 ? o.verbose_ : 0, out_);
+    if (verbose > 0 && o.epochs_ > 1) *out_ << fmt::format("Epoch {}/{}\n", epoch + 1, o.epochs_);
+    utils::Progbar progbar(steps, verbose == 1 || verbose == 2 ? verbose : 0, out_);
     epoch_begin(epoch);
     training::RunningMean loss_mean;
     double correct = 0;
@@ -163,27 +210,38 @@ History Model::run_fit(int64_t steps, const std::function<utils::DataBatch(int, 
       const Tensor out = graph_.forward(b.x, RunContext{true, &gen});
       Tensor loss = compute_loss(out, b.y);
       optimizer_->core().zero_grad();
-      loss.backward();
+      if (reducer) {
+        (loss * reducer->loss_scale(rows)).backward();
+        reducer->reduce_gradients();
+      } else {
+        loss.backward();
+      }
       optimizer_->apply();
-      loss_mean.add(loss.item(), static_cast<double>(rows));
-      if (!metrics_.empty()) correct += count_hits(out.detach(), b.y);
-      seen += rows;
+      double sums[3] = {loss.item() * static_cast<double>(rows),
+                        metrics_.empty() ? 0.0 : count_hits(out.detach(), b.y), static_cast<double>(rows)};
+      if (reducer) process_group().allreduce_sum(sums, 3);  // the global batch's loss and hits
+      loss_mean.add(sums[0] / sums[2], sums[2]);
+      correct += sums[1];
+      seen += static_cast<int64_t>(sums[2]);
       logs["loss"] = loss_mean.value();
       for (const auto& m : metrics_) logs[m] = correct / static_cast<double>(seen);
       for (auto& cb : o.callbacks_) cb->on_train_batch_end(static_cast<int>(s), logs);
       // As Keras 3: a per-batch callback that set stop_training ends the epoch here; the
       // epoch-end path below (dataset hook, validation, on_epoch_end) still runs.
       if (stop_training) break;
-      if (o.verbose_ == 1) progbar.update(s + 1, keras_order(logs), false);
+      if (verbose == 1) progbar.update(s + 1, keras_order(logs), false);
     }
     epoch_end(epoch);
+    // Per-process BN: validation, checkpoints and later evaluate/predict use rank 0's moving
+    // statistics on every rank (synchronized BN's are the same on every rank anyway).
+    if (reducer) reducer->broadcast_buffers();
     if (has_val) {
       const Logs v = evaluate(o.val_x_, o.val_y_, o.batch_size_);
       for (const auto& [k, val] : v) logs["val_" + k] = val;
     }
     // As Keras: the final line counts the whole epoch (target/target) and its seconds
     // include the validation.
-    if (o.verbose_ == 1 || o.verbose_ == 2) progbar.update(steps, keras_order(logs), true);
+    if (verbose == 1 || verbose == 2) progbar.update(steps, keras_order(logs), true);
     for (const auto& [k, val] : logs) history.history[k].push_back(val);
     history.epoch.push_back(epoch);
     for (auto& cb : o.callbacks_) cb->on_epoch_end(epoch, logs);
@@ -200,17 +258,34 @@ Scores Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   const int64_t n = x.size(0);
   std::vector<int64_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
+  // Under mpirun each rank scores its shard of every batch (inference makes no collective, so
+  // an empty shard is skipped) and the sums are added over ranks: every rank gets the
+  // one-process scores. evaluate() is then collective: every rank must call it.
+  ProcessGroup& pg = process_group();
   training::RunningMean loss_mean;
+  double sums[2] = {0, 0};  // sum of loss x rows, hits: this rank's, under mpirun
   double correct = 0;
   for (int64_t b = 0; b < n; b += batch_size) {
-    const size_t e = static_cast<size_t>(std::min(b + batch_size, n));
-    const Tensor xb = gather_rows(x, idx, static_cast<size_t>(b), e), yb = gather_rows(y, idx, static_cast<size_t>(b), e);
+    const int64_t e = std::min(b + batch_size, n);
+    const auto [lo, hi] = shard_range(e - b, pg.rank(), pg.size());
+    if (lo == hi) continue;
+    const Tensor xb = gather_rows(x, idx, static_cast<size_t>(b + lo), static_cast<size_t>(b + hi));
+    const Tensor yb = gather_rows(y, idx, static_cast<size_t>(b + lo), static_cast<size_t>(b + hi));
     const Tensor out = graph_.forward(xb, RunContext{false});
-    loss_mean.add(compute_loss(out, yb).item(), static_cast<double>(e - b));
-    if (!metrics_.empty()) correct += count_hits(out, yb);
+    const double l = compute_loss(out, yb).item(), hits = metrics_.empty() ? 0.0 : count_hits(out, yb);
+    loss_mean.add(l, static_cast<double>(hi - lo));
+    sums[0] += l * static_cast<double>(hi - lo);
+    sums[1] += hits;
+    correct += hits;
+  }
+  double loss = loss_mean.value();
+  if (pg.size() > 1) {
+    pg.allreduce_sum(sums, 2);
+    loss = sums[0] / static_cast<double>(n);
+    correct = sums[1];
   }
   Scores scores;
-  scores.add("loss", loss_mean.value());
+  scores.add("loss", loss);
   for (const auto& m : metrics_) scores.add(m, correct / static_cast<double>(n));
   return scores;
 }
@@ -223,6 +298,8 @@ Tensor Model::predict(const Tensor& x, int64_t batch_size) {
               x.defined() ? shape_str(x.shape()) : std::string("undefined"), keras_shape(input_shape()));
   JANUS_CHECK(batch_size >= 1, "predict: batch_size must be positive (got {})", batch_size);
   NoGradGuard no_grad;
+  // Under mpirun every rank predicts all of x (inference makes no collective): the same
+  // result on every rank, callable by any subset of the ranks.
   const int64_t n = x.size(0);
   std::vector<int64_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);

@@ -48,7 +48,8 @@ Shape BatchNormalization::build(const Shape& in) {
                                      .momentum(momentum_)
                                      .eps(epsilon_)
                                      .center(center_)
-                                     .scale(scale_);
+                                     .scale(scale_)
+                                     .sync(synchronized_);
   if (in.size() == 3) module_ = std::make_shared<nn::BatchNorm2d>(o);
   else module_ = std::make_shared<nn::BatchNorm1d>(o);
   return finish_build(in, in);

@@ -1,5 +1,6 @@
 // CsvHistory: rows kept in memory, the file rewritten atomically after every append (and
 // once on reopen(), with the rows kept from the file).
+#include <janus/core/process_group.h>
 #include <janus/training/csv_history.h>
 
 #include <janus/core/file_io.h>
@@ -28,6 +29,11 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   janus::write_file_atomic(path, content, "CsvHistory");
 }
 
+// Under mpirun only rank 0 writes history files (every rank holds the same rows).
+static void write_root(const std::string& path, const std::string& content) {
+  if (process_group().is_root()) write_file_atomic(path, content);
+}
+
 static void check_cell(const std::string& cell, const std::string& path) {
   JANUS_CHECK(cell.find_first_of(",\n\r\"") == std::string::npos,
               "CsvHistory {}: cell '{}' contains a comma, quote or newline (not supported)", path, cell);
@@ -52,7 +58,7 @@ CsvHistory::CsvHistory(std::string path, std::vector<std::string> columns, std::
     : path_(std::move(path)), columns_(std::move(columns)), rows_(std::move(rows)) {
   JANUS_CHECK(!columns_.empty(), "CsvHistory {}: expected at least one column (got none)", path_);
   for (const auto& c : columns_) check_cell(c, path_);
-  write_file_atomic(path_, str());
+  write_root(path_, str());
 }
 
 void CsvHistory::append(const std::vector<Cell>& row) {
@@ -65,7 +71,7 @@ void CsvHistory::append(const std::vector<Cell>& row) {
     cells.push_back(c.text);
   }
   rows_.push_back(std::move(cells));
-  write_file_atomic(path_, str());
+  write_root(path_, str());
 }
 
 std::string CsvHistory::str() const {

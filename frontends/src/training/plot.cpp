@@ -3,6 +3,7 @@
 #include <janus/training/plot.h>
 
 #include <janus/core/error.h>
+#include <janus/core/process_group.h>
 #include <janus/training/csv_history.h>
 
 #include <algorithm>
@@ -346,6 +347,10 @@ std::string gnuplot_script(const PlotSpec& spec) {
 
 PlotResult plot_png(const PlotSpec& spec) {
   PlotResult r;
+  if (!process_group().is_root()) {  // under mpirun only rank 0 draws
+    r.message = "drawn by rank 0";
+    return r;
+  }
   const std::string script = gnuplot_script(spec);
   r.script_path = spec.png_path + ".gp";
   write_file_atomic(r.script_path, script);

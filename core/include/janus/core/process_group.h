@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace janus {
@@ -55,6 +56,11 @@ class SingleProcessGroup : public ProcessGroup {
 ProcessGroup& process_group();
 std::shared_ptr<ProcessGroup> process_group_ptr();
 void set_process_group(std::shared_ptr<ProcessGroup> group);
+
+// [begin, end) of the n samples of a global batch that `rank` of `world` takes: contiguous,
+// in rank order, sizes differing by at most one (a rank gets 0 when n < world). The one rule
+// of data-parallel sharding: the distributed sampler and Keras' fit() under mpirun use it.
+std::pair<int64_t, int64_t> shard_range(int64_t n, int rank, int world);
 
 // Sum over ranks whose bits depend neither on the number of ranks nor on the engine: every
 // rank's values are gathered and combined with tree_sum (deterministic.h) in rank order. When

@@ -28,6 +28,9 @@ bool launched_by_mpirun();
 // exit. Also installs a std::terminate handler that aborts the job.
 std::shared_ptr<ProcessGroup> init(int* argc = nullptr, char*** argv = nullptr);
 
+// Leaves MPI after a successful run (every rank calls it; a no-op without MPI).
+void finalize();
+
 // init(), then fn(); an exception escaping fn on any rank prints "rank r of N: <what>" and
 // ends every rank with MPI_Abort (exit code 1), so no rank waits forever in a collective.
 int run(int argc, char** argv, const std::function<int()>& fn);

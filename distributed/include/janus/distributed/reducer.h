@@ -36,6 +36,9 @@ class Reducer {
   // a janus::Error on every rank naming the first difference), broadcasts rank 0's values,
   // then checks every tensor's checksum.
   Reducer(nn::Module& module, std::shared_ptr<ProcessGroup> group, ReducerOptions options = {});
+  // The same for named tensors (e.g. a traced Graph's parameters and buffers; shared handles).
+  Reducer(NamedTensors parameters, NamedTensors buffers, std::shared_ptr<ProcessGroup> group,
+          ReducerOptions options = {});
 
   // local_count / (sum of local_count over ranks), one small allreduce: the factor by which
   // a rank's MEAN loss over its local batch is scaled BEFORE backward, so that every rank
@@ -66,7 +69,8 @@ class Reducer {
   int64_t last_global_count() const { return last_global_count_; }
 
  private:
-  nn::Module& module_;
+  void setup();
+  NamedTensors params_, buffers_;
   std::shared_ptr<ProcessGroup> group_;
   ReducerOptions options_;
   std::vector<std::vector<Tensor>> buckets_;  // parameters, in reverse registration order
@@ -74,6 +78,10 @@ class Reducer {
   double last_reduce_seconds_ = 0;
   int64_t last_global_count_ = 0;
 };
+
+// Every rank's string, in rank order (strings of any length; two allgathers). The model check
+// and the example programs' same-command-line check use it.
+std::vector<std::string> allgather_strings(ProcessGroup& group, const std::string& mine);
 
 // FNV-1a over a tensor's float bytes (the model check's checksum).
 uint64_t tensor_checksum(const Tensor& t);

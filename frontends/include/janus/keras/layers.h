@@ -102,6 +102,9 @@ class BatchNormalization : public Layer {
   BatchNormalization& epsilon(double v) { epsilon_ = v; return *this; }
   BatchNormalization& center(bool v) { center_ = v; return *this; }
   BatchNormalization& scale(bool v) { scale_ = v; return *this; }
+  // Keras 3's synchronized=True: statistics over every replica's batch (here every rank of
+  // the process group under mpirun: SyncBatchNorm); one process is unchanged.
+  BatchNormalization& synchronized(bool v) { synchronized_ = v; return *this; }
   std::string class_name() const override { return "BatchNormalization"; }
   std::string base_name() const override { return "batch_normalization"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<BatchNormalization>(*this); }
@@ -114,6 +117,7 @@ class BatchNormalization : public Layer {
   int64_t axis_ = -1;
   double momentum_ = 0.99, epsilon_ = 1e-3;
   bool center_ = true, scale_ = true;
+  bool synchronized_ = false;
 };
 
 // GroupNormalization(groups=32, epsilon=1e-3); groups=-1 is instance normalization.

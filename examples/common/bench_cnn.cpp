@@ -13,7 +13,7 @@
 namespace janus::examples {
 
 const std::vector<std::string>& norm_kinds() {
-  static const std::vector<std::string> kinds = {"bn", "in-affine", "pcn",  "in",  "pc-std",
+  static const std::vector<std::string> kinds = {"bn", "syncbn", "in-affine", "pcn",  "in",  "pc-std",
                                                  "pc-std-unbiased", "gn", "ln", "none"};
   return kinds;
 }
@@ -31,6 +31,7 @@ void check_norm_kind(const std::string& kind) {
 
 std::string norm_description(const std::string& kind) {
   if (kind == "bn") return "batch norm (BatchNorm2d)";
+  if (kind == "syncbn") return "synchronized batch norm (SyncBatchNorm)";
   if (kind == "in-affine") return "instance norm, affine (InstanceNorm2d)";
   if (kind == "pcn") return "pcn = instance norm, affine (InstanceNorm2d)";
   if (kind == "in") return "instance norm, no affine (InstanceNorm2d)";

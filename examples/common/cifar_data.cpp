@@ -1,5 +1,6 @@
 // load_cifar_data: synthetic or CIFAR-10 files, normalized with training-set statistics.
 #include "common/cifar_data.h"
+#include "common/data_parallel.h"
 
 #include <janus/core/error.h>
 #include <janus/datasets/cifar.h>
@@ -83,6 +84,11 @@ std::unique_ptr<datasets::DataLoader> make_train_loader(const datasets::Dataset&
   JANUS_CHECK(batch >= 1 && batch <= train.size(), "--batch: expected 1..{} (the training set size) (got {})",
               train.size(), batch);
   auto opts = datasets::DataLoaderOptions(batch).shuffle(true).drop_last(true).seed(seed).layout(layout);
+  if (under_mpirun()) {
+    // --batch is the global batch: each rank takes its slice of every batch.
+    check_global_batch(batch);
+    opts.distributed(datasets::DistributedSampler(rank(), world_size()));
+  }
   if (augment) {
     opts.transform(std::make_shared<datasets::RandomCrop>(4));
     opts.transform(std::make_shared<datasets::RandomHorizontalFlip>(0.5));
@@ -93,6 +99,7 @@ std::unique_ptr<datasets::DataLoader> make_train_loader(const datasets::Dataset&
 std::unique_ptr<datasets::DataLoader> make_eval_loader(const datasets::Dataset& data, int64_t batch,
                                                        datasets::Layout layout) {
   auto opts = datasets::DataLoaderOptions(batch).shuffle(false).drop_last(false).layout(layout);
+  if (under_mpirun()) opts.distributed(datasets::DistributedSampler(rank(), world_size()));
   return std::make_unique<datasets::DataLoader>(data, opts);
 }
 

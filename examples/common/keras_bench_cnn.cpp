@@ -14,6 +14,7 @@ keras::LayerRef keras_norm_layer(const std::string& name) {
   namespace kl = keras::layers;
   const std::string kind = canonical_norm_kind(name);
   if (kind == "bn") return kl::BatchNormalization().momentum(0.9).epsilon(1e-5);
+  if (kind == "syncbn") return kl::BatchNormalization().momentum(0.9).epsilon(1e-5).synchronized(true);
   if (kind == "in-affine") return kl::InstanceNormalization().epsilon(1e-5);
   if (kind == "in") return kl::InstanceNormalization().center(false).scale(false).epsilon(1e-5);
   if (kind == "pc-std") return kl::PerChannelStdNormalization();

@@ -20,6 +20,7 @@ std::shared_ptr<nn::Module> make_norm_layer(const std::string& name, int64_t cha
   if (name == "bn1d") return std::make_shared<nn::BatchNorm1d>(nn::BatchNormOptions(channels));
   const std::string kind = canonical_norm_kind(name);  // throws for an unknown name
   if (kind == "bn") return std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(channels));
+  if (kind == "syncbn") return std::make_shared<nn::SyncBatchNorm>(nn::BatchNormOptions(channels));
   if (kind == "in-affine") return std::make_shared<nn::InstanceNorm2d>(nn::InstanceNormOptions(channels).affine(true));
   if (kind == "in") return std::make_shared<nn::InstanceNorm2d>(nn::InstanceNormOptions(channels));
   if (kind == "pc-std") return std::make_shared<nn::PerChannelStdNorm>();

@@ -9,6 +9,7 @@
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
 #include "common/cli.h"
+#include "common/data_parallel.h"
 #include "common/data_flags.h"
 #include "common/peak_lr.h"
 #include "common/stale_outputs.h"
@@ -71,6 +72,7 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
   run.seed = seed;
   // Same initial weights for every norm: conv/linear weights come from one master draw.
   auto net = make_bench_cnn_for_seed(norm, seed, data.train.num_classes());
+  auto model = data_parallel(net);  // DistributedDataParallel under mpirun
 
   auto train_loader = make_train_loader(data.train, o.batch, seed);  // same data order for every norm
   auto test_loader = make_eval_loader(data.test, 500);
@@ -82,16 +84,17 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
   optim::LambdaLR sched(opt, optim::warmup_cosine(warm, total));
 
   std::unique_ptr<training::NormTelemetry> tele;
-  if (telemetry && norm != "none")
+  // Telemetry taps one rank's batches: not under mpirun.
+  if (telemetry && norm != "none" && !under_mpirun())
     tele = std::make_unique<training::NormTelemetry>(*net, join_path(o.out, fmt::format("telemetry_{}.csv", norm)),
                                                      o.telemetry_every, norm);
   training::CsvHistory curves(join_path(o.out, fmt::format("curves_{}_seed{}.csv", norm, seed)), kCurveColumns);
   int64_t step = 0;
   for (int ep = 0; ep < o.epochs; ++ep) {
-    EpochStats tr = train_epoch(*net, *train_loader, ep, opt, &sched, step, [&](int64_t s, const Tensor& x) {
+    EpochStats tr = train_epoch(*model, *train_loader, ep, opt, &sched, step, [&](int64_t s, const Tensor& x) {
       if (tele && tele->due(s)) tele->record(s, x);
     });
-    EpochStats te = evaluate(*net, *test_loader);
+    EpochStats te = evaluate(*model, *test_loader);
     run.train.push_back(tr);
     run.test.push_back(te);
     // seconds = training + test evaluation, as the PyTorch script times an epoch.
@@ -102,8 +105,9 @@ Run train_one(const Options& o, const CifarData& data, const std::string& norm, 
                te.seconds);
     std::fflush(stdout);
   }
-  // BN: evaluate again with population statistics recomputed over the training images.
-  if (training::has_running_stats(*(*net)[1])) {
+  // BN: evaluate again with population statistics recomputed over the training images
+  // (one process only: the recomputation runs per rank).
+  if (training::has_running_stats(*(*net)[1]) && !under_mpirun()) {
     const int64_t n = std::min<int64_t>(o.popstats_images, data.train.size());
     auto pop_loader = make_eval_loader(n < data.train.size() ? data.train.slice(0, n) : data.train, o.batch);
     pop_loader->start_epoch(0);
@@ -272,12 +276,16 @@ int run_main(const Options& o, const DataSpec& spec) {
   JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
   JANUS_CHECK(o.seeds >= 1, "--seeds: expected >= 1 (got {})", o.seeds);
   JANUS_CHECK(o.telemetry_every >= 1, "--telemetry-every: expected >= 1 (got {})", o.telemetry_every);
-  training::ensure_output_dir(o.out, "--out");
-  remove_stale_outputs(o.out, R"([A-Za-z0-9_.-]+\.(csv|gp))");
+  if (is_root()) {  // under mpirun rank 0 alone writes (and probes) the output directory
+    training::ensure_output_dir(o.out, "--out");
+    remove_stale_outputs(o.out, R"([A-Za-z0-9_.-]+\.(csv|gp))");
+  }
+  check_global_batch(o.batch);
   const CifarData data = load_cifar_data(spec);
   fmt::print("data: {}\nrecipe: SGD lr {} momentum {} wd {}, batch {}, {} epoch(s) warm-up then per-step cosine, "
              "crop pad 4 + flip; {} thread(s)\n",
              data.description, o.lr, o.momentum, o.weight_decay, o.batch, o.warmup, num_threads());
+  fmt::print("{}", data_parallel_line(o.batch));
   std::vector<Run> runs;
   for (int s = 0; s < o.seeds; ++s)
     for (const auto& norm : norms) runs.push_back(train_one(o, data, norm, o.seed + s, s == 0));
@@ -317,12 +325,12 @@ int main(int argc, char** argv) {
   o.data.spec.train_size = 4000;
   o.data.spec.test_size = 1000;
   CLI::App app{"compare_norms: the same CNN, the same initial weights and data order, several normalizations"};
-  app.add_option("--norms", o.norms, "comma-separated, from: bn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln, none (docs/normalization.md)")->capture_default_str();
+  app.add_option("--norms", o.norms, "comma-separated, from: bn, syncbn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln, none (docs/normalization.md)")->capture_default_str();
   app.add_option("--seeds", o.seeds, "number of seeds (mean and spread are shown)")->capture_default_str();
   app.add_option("--seed", o.seed, "first seed")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run (default 4 on synthetic data, 5 on CIFAR)");
   add_data_flags(app, o.data);
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--batch", o.batch, "batch size (under mpirun the global batch)")->capture_default_str();
   add_peak_lr_flag(app, o.lr);
   app.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
   app.add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();

@@ -25,6 +25,7 @@
 // rows and gets the resumed ones appended, so it covers the whole run.
 #include "common/bench_cnn.h"
 #include "common/cifar_data.h"
+#include "common/data_parallel.h"
 #include "common/cli.h"
 #include "common/data_flags.h"
 #include "common/keras_bench_cnn.h"
@@ -78,11 +79,18 @@ nn::RunSettings torch_run_settings(const Options& o, const CifarData& data, int6
           {"--lr", fmt::format("{}", o.lr)},
           {"--train-size", std::to_string(data.train.size())},
           {"--seed", std::to_string(o.seed)},
-          {"steps per epoch", std::to_string(spe)}};
+          {"steps per epoch", std::to_string(spe)},
+          // Under mpirun augmentation is drawn per sample, without it per batch.
+          {"sampler", under_mpirun() ? "distributed" : "single"},
+          // Per-process BN computes statistics over batch / N: another model at another N.
+          // The other norms (syncbn included) compute the same numbers at every N.
+          {"processes (--norm bn)", o.norm == "bn" ? std::to_string(world_size()) : "any"}};
 }
 
 double run_torch(const Options& o, const CifarData& data) {
   auto net = make_bench_cnn_for_seed(o.norm, o.seed, data.train.num_classes());  // as compare_norms
+  // Under mpirun: DistributedDataParallel, after the resume (rank 0's state is broadcast).
+  std::shared_ptr<nn::Module> model = net;
   fmt::print("{}\nparameters: {}\n", net->repr(), net->num_parameters());
   auto loader = make_train_loader(data.train, o.batch, o.seed);
   auto test_loader = make_eval_loader(data.test, 500);
@@ -102,6 +110,7 @@ double run_torch(const Options& o, const CifarData& data) {
                 o.resume, start, spe, start * spe, sched.last_step(), opt.steps());
     fmt::print("resumed from {} after epoch {} (step {}, lr {})\n", o.resume, start, opt.steps(), opt.lr());
   }
+  model = data_parallel(net);
   // On resume: the finished epochs' rows stay (any later ones, from a newer checkpoint or
   // an epoch cut short, go), the resumed epochs are appended.
   training::CsvHistory csv = o.resume.empty()
@@ -119,18 +128,19 @@ double run_torch(const Options& o, const CifarData& data) {
   for (int ep = start; ep < o.epochs; ++ep) {
     fmt::print("Epoch {}/{}\n", ep + 1, o.epochs);
     training::ProgressBar bar(spe);
-    EpochStats tr = train_epoch(*net, *loader, ep, opt, &sched, step, {}, [&](int64_t b, int64_t, double l, double a) {
+    EpochStats tr = train_epoch(*model, *loader, ep, opt, &sched, step, {}, [&](int64_t b, int64_t, double l, double a) {
       bar.update(b + 1, {{"loss", l}, {"accuracy", a}});
     });
-    EpochStats te = evaluate(*net, *test_loader);
+    EpochStats te = evaluate(*model, *test_loader);
     bar.finish({{"val_loss", te.loss}, {"val_accuracy", te.acc}});
     csv.append({ep, tr.acc, tr.loss, te.acc, te.loss});
     acc = te.acc;
-    nn::save_training_checkpoint(join_path(o.out, fmt::format("training_epoch{}.safetensors", ep + 1)), *net, opt,
-                                 &sched, ep + 1, settings);
+    if (is_root())  // every rank holds the same model, optimizer and schedule
+      nn::save_training_checkpoint(join_path(o.out, fmt::format("training_epoch{}.safetensors", ep + 1)), *net, opt,
+                                   &sched, ep + 1, settings);
   }
   const std::string ckpt = join_path(o.out, "model.safetensors");
-  nn::save_state_dict(*net, ckpt);
+  if (is_root()) nn::save_state_dict(*net, ckpt);
   fmt::print("checkpoint: {} (PyTorch names, e.g. 0.weight, 1.running_mean)\n", ckpt);
   return acc;
 }
@@ -188,11 +198,15 @@ int run_main(const Options& o, const DataSpec& spec) {
               o.frontend);
   JANUS_CHECK(o.epochs >= 1, "--epochs: expected >= 1 (got {})", o.epochs);
   JANUS_CHECK(o.lr > 0, "--lr: expected > 0 (got {})", o.lr);
-  training::ensure_output_dir(o.out, "--out");
-  remove_stale_outputs(o.out, R"(training_epoch[0-9]+\.safetensors|model\.safetensors|history\.csv)");
+  if (is_root()) {  // under mpirun rank 0 alone writes (and probes) the output directory
+    training::ensure_output_dir(o.out, "--out");
+    remove_stale_outputs(o.out, R"(training_epoch[0-9]+\.safetensors|model\.safetensors|history\.csv)");
+  }
+  check_global_batch(o.batch);
   const CifarData data = load_cifar_data(spec);
   fmt::print("data: {}\nfrontend: {}, norm: {}, batch {}, lr {}, seed {}, {} thread(s)\n", data.description,
              o.frontend, norm_description(o.norm), o.batch, o.lr, o.seed, num_threads());
+  fmt::print("{}", data_parallel_line(o.batch));
   const double acc = o.frontend == "torch" ? run_torch(o, data) : run_keras(o, data);
   fmt::print("final test accuracy: {:.4f}\nhistory: {}\n", acc, join_path(o.out, "history.csv"));
   return 0;
@@ -206,10 +220,10 @@ int main(int argc, char** argv) {
   o.data.spec.test_size = 1000;
   CLI::App app{"train_cifar: the benchmark CNN from the torch or the keras frontend"};
   app.add_option("--frontend", o.frontend, "torch or keras")->capture_default_str();
-  app.add_option("--norm", o.norm, "bn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln or none (docs/normalization.md)")->capture_default_str();
+  app.add_option("--norm", o.norm, "bn, syncbn, in-affine (alias pcn), in, pc-std, pc-std-unbiased, gn, ln or none (docs/normalization.md)")->capture_default_str();
   add_data_flags(app, o.data);
   app.add_option("--epochs", o.epochs, "epochs")->capture_default_str();
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
+  app.add_option("--batch", o.batch, "batch size (under mpirun the global batch)")->capture_default_str();
   add_peak_lr_flag(app, o.lr);
   app.add_option("--seed", o.seed, "seed of the weights and the data order")->capture_default_str();
   add_threads_flag(app, o.threads);

@@ -29,7 +29,7 @@ case $case_ in
     rc=$?
     echo "$out"
     [ $rc -eq 0 ] || fail "the job exited with $rc"
-    [ "$(ls -A rank1)" = "" ] || fail "rank 1 wrote: $(cd rank1 && find . -type f)"
+    [ "$(ls -A rank1)" = "" ] || fail "rank 1 wrote: $(cd rank1 && find . -mindepth 1 | tr "\n" " ")"
     [ -n "$(ls -A rank0/out 2>/dev/null)" ] || fail "rank 0 wrote nothing to rank0/out"
     n=$(grep -c "^data parallel: 2 process(es)" <<< "$out")
     [ "$n" -eq 1 ] || fail "the data-parallel line was printed $n times (expected once, by rank 0)"
@@ -92,5 +92,15 @@ case $case_ in
     # double, against one float32 mean over 64: equal to 64 float32 eps (7.6e-6), bound 1e-5.
     csv_close np1/history.csv np2/history.csv 1e-5 || fail "keras history.csv: -np 2 differs from -np 1"
     echo "OK: keras fit with synchronized BN, -np 2 == -np 1 (weights bit for bit, logs to 1e-5)" ;;
+  one_rank_fails)
+    # An error on one rank only (its --resume file is missing: each rank starts in its own
+    # directory) ends the whole job non-zero in bounded time, with that rank's message, while
+    # rank 0 already waits in DistributedDataParallel's first collective.
+    mkdir rank0 rank1
+    (cd rank0 && "$run_mpi" 1 "$prog" --norm syncbn "${tiny[@]}" --out out > ../first.log 2>&1) \
+      || { cat first.log; fail "the run that writes the checkpoint"; }
+    "$run_mpi" 2 --expect-abort "rank 1 of 2: train_cifar: error: .*out/training_epoch1\.safetensors" \
+      sh -c 'cd rank$OMPI_COMM_WORLD_RANK && exec "$0" "$@"' "$prog" --norm syncbn "${tiny[@]}" --out out \
+      --resume out/training_epoch1.safetensors ;;
   *) fail "unknown case $case_" ;;
 esac

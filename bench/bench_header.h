@@ -71,12 +71,18 @@ inline double sgemm_gflops(int n) {
 
 inline double sgemm_peak() { return std::max(sgemm_gflops(1024), sgemm_gflops(2048)); }
 
-// Prints the header lines; returns the SGEMM peak in GFLOP/s.
-inline double print_header(const char* program, int threads) {
-  const double peak = sgemm_peak();
+// The machine line alone (CPU, janus' ISA, OpenBLAS' kernels): for benchmarks whose figures
+// do not depend on SGEMM (the collectives) or that must not time an SGEMM on one rank alone.
+inline void print_machine(const char* program) {
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   fmt::print("# {}: CPU {}; janus kernels {}; OpenBLAS core {}{}\n", program, cpu_model(), compiled_isa(),
              openblas_get_corename(), coretype ? fmt::format(" (OPENBLAS_CORETYPE={})", coretype) : std::string());
+}
+
+// Prints the header lines; returns the SGEMM peak in GFLOP/s.
+inline double print_header(const char* program, int threads) {
+  const double peak = sgemm_peak();
+  print_machine(program);
   fmt::print("# SGEMM peak this run (square 1024/2048, best, {} threads): {:.1f} GFLOP/s\n", threads, peak);
   return peak;
 }

@@ -11,6 +11,16 @@ find_package(nlohmann_json 3 REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 add_library(janus::blas ALIAS PkgConfig::OPENBLAS)
 
+# HDF5 (Debian's libhdf5-dev, the serial C library): Keras 3's .weights.h5 files. Linked
+# PRIVATE into the shared frontends library, so downstream users need not find it.
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT TARGET hdf5::hdf5)
+  add_library(hdf5::hdf5 INTERFACE IMPORTED)
+  target_include_directories(hdf5::hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS})
+  target_link_libraries(hdf5::hdf5 INTERFACE ${HDF5_C_LIBRARIES})
+  target_compile_definitions(hdf5::hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
+endif()
+
 if(JANUS_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

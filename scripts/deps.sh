@@ -7,7 +7,8 @@ JANUS_PACKAGES=(cmake g++ make pkg-config libopenblas-dev libfmt-dev catch2
                 clang libclang-rt-14-dev ccache  # clang + libFuzzer: scripts/test.sh runs tests/fuzz;
                 # ccache: scripts/build.sh uses it, so rebuilds of unchanged sources are cheap
                 libopenmpi-dev openmpi-bin  # Open MPI: distributed/ and the mpirun tests
-                python3)  # stdlib only: scripts/scale_model.py and the process_sweep comparison (ctest)
+                python3  # stdlib only: scripts/scale_model.py and the process_sweep comparison (ctest)
+                libhdf5-dev python3-h5py)  # HDF5: Keras 3's .weights.h5; h5py: the test reading them
 missing=()
 for p in "${JANUS_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

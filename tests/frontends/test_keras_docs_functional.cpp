@@ -1,10 +1,12 @@
 // docs/keras.md's functional API snippet, compiled and run here, and shown there verbatim
 // (between the markers, without the function body's indent): a small ResNet with
-// keras::Input, layer(x), Add, Concatenate and keras::Model.
+// keras::Input, layer(x), Add, Concatenate and keras::Model, saved as Keras 3's .weights.h5.
 #include <catch2/catch.hpp>
 
 #include <janus/core/random.h>
 #include <janus/keras/keras.h>
+
+#include "temp_dir.h"
 
 #include <fstream>
 #include <sstream>
@@ -18,7 +20,7 @@ std::string slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-std::string run_snippet(std::ostream& out) {
+std::string run_snippet(const std::string& dir, std::ostream& out) {
   Generator gen(2);
   const Tensor x_train = randn({32, 16, 16, 3}, &gen);
   Tensor y_train = zeros({32});
@@ -46,6 +48,8 @@ std::string run_snippet(std::ostream& out) {
   model.set_output(&out);
   model.fit(x_train, y_train, keras::FitOptions().epochs(2).batch_size(16));
   out << "accuracy: " << model.evaluate(x_train, y_train).at("accuracy") << "\n";
+  model.save_weights(dir + "/small_resnet.weights.h5");  // Keras 3's HDF5 layout: Keras' load_weights reads it
+  model.load_weights(dir + "/small_resnet.weights.h5");
   // END KERAS FUNCTIONAL
   return model.summary_string();
 }
@@ -53,8 +57,9 @@ std::string run_snippet(std::ostream& out) {
 }  // namespace
 
 TEST_CASE("docs/keras.md's functional snippet compiles, runs and is shown verbatim", "[keras][docs][functional]") {
+  testing::TempDir dir;
   std::ostringstream out;
-  const std::string summary = run_snippet(out);
+  const std::string summary = run_snippet(dir.str(), out);
   INFO(summary);
   CHECK(summary.find("│ img (InputLayer)    │") != std::string::npos);
   CHECK(summary.find("│ add (Add)           │ (None, 16, 16,    │          0 │ batch_normalizat… │") !=
@@ -62,6 +67,7 @@ TEST_CASE("docs/keras.md's functional snippet compiles, runs and is shown verbat
   CHECK(summary.find("concatenate") != std::string::npos);
   CHECK(out.str().find("Epoch 2/2\n") != std::string::npos);
   CHECK(out.str().find("accuracy: ") != std::string::npos);
+  CHECK(slurp(dir.file("small_resnet.weights.h5")).substr(0, 4) == "\x89HDF");
   const std::string source = slurp(std::string(JANUS_GOLDEN_DIR) + "/../frontends/test_keras_docs_functional.cpp");
   const std::string docs = slurp(std::string(JANUS_GOLDEN_DIR) + "/../../docs/keras.md");
   const std::string begin = "// BEGIN KERAS FUNCTIONAL", end = "// END KERAS FUNCTIONAL";

@@ -1,6 +1,6 @@
 // Keras callbacks: CSVLogger (sorted keys after "epoch", 0-based epochs, values as Python
-// writes a float: full precision), EarlyStopping, ModelCheckpoint (Keras-named
-// safetensors, atomic), LearningRateScheduler.
+// writes a float: full precision), EarlyStopping, ModelCheckpoint (Keras 3's
+// .weights.h5 or Keras-named safetensors, atomic), LearningRateScheduler.
 #include <janus/keras/callbacks.h>
 #include <janus/core/process_group.h>
 #include <janus/keras/model.h>

@@ -19,6 +19,9 @@ void check_loss_and_metrics(const Loss& loss, const std::vector<std::string>& me
 // "(None, d1, d2, ...)": a Keras shape without the batch axis, printed with it.
 std::string keras_shape(const Shape& s);
 
+// Names ending in ".weights.h5": Keras 3's HDF5 weight files (weights_h5.cpp).
+bool is_keras_weights_h5(const std::string& path);
+
 // The tensor named `name` in `weights` (the first one), or nullptr when there is none.
 const Tensor* find_weight(const NamedTensors& weights, const std::string& name);
 

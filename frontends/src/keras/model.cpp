@@ -201,25 +201,30 @@ void Model::set_weights(const NamedTensors& weights) {
 
 namespace {
 
-// Keras 3 writes "*.weights.h5" as HDF5; janus' weight files are safetensors, so an .h5 name
-// is refused rather than given bytes Keras (and h5py) cannot read.
-void refuse_h5(const std::string& path, const char* who) {
-  const bool h5 = path.size() >= 3 && (path.compare(path.size() - 3, 3, ".h5") == 0 ||
-                                       (path.size() >= 5 && path.compare(path.size() - 5, 5, ".hdf5") == 0));
-  JANUS_CHECK(!h5, "{}: \"{}\" names an HDF5 file (Keras 3's .weights.h5 layout), which janus does not write or "
-              "read; use a .safetensors name (Keras names such as \"conv2d/kernel\" in Keras layouts, readable "
-              "with the safetensors package)", who, path);
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// An HDF5 or Keras archive name that is not Keras 3's weights file name is refused rather
+// than given bytes Keras (and h5py) would not read as its name promises.
+void refuse_other_keras_names(const std::string& path, const char* who) {
+  const bool h5 = ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".keras");
+  JANUS_CHECK(!h5, "{}: \"{}\" is not a name janus writes or reads: Keras 3 keeps weights alone only in files "
+              "named *.weights.h5 (its HDF5 layout, which janus writes and reads); the legacy whole-model .h5 and "
+              ".keras archives hold more than weights. Use a name ending in .weights.h5, or .safetensors", who, path);
 }
 
 }  // namespace
 
 void Model::save_weights(const std::string& path) const {
-  refuse_h5(path, "save_weights");
+  if (is_keras_weights_h5(path)) return save_weights_h5(path);
+  refuse_other_keras_names(path, "save_weights");
   save_safetensors(path, get_weights(), {{"format", "keras"}, {"model", name_}});
 }
 
 void Model::load_weights(const std::string& path) {
-  refuse_h5(path, "load_weights");
+  if (is_keras_weights_h5(path)) return load_weights_h5(path);
+  refuse_other_keras_names(path, "load_weights");
   set_weights(load_safetensors(path));
 }
 

@@ -81,8 +81,9 @@ class EarlyStopping : public Callback {
   NamedTensors best_weights_;
 };
 
-// Saves the model's weights (safetensors, Keras names such as "conv2d/kernel" in Keras
-// layouts) after each epoch, or only when `monitor` improved. The path takes Python format
+// Saves the model's weights with Model::save_weights after each epoch, or only when
+// `monitor` improved: a name ending in ".weights.h5" is Keras 3's HDF5 layout, any other
+// safetensors with Keras names ("conv2d/kernel" in Keras layouts). The path takes Python format
 // fields as Keras does: {epoch} (1-based) and any logged name, with a format spec --
 // "model.{epoch:02d}-{val_loss:.2f}.safetensors" -> "model.03-0.41.safetensors"; "{{" and
 // "}}" are literal braces. Writes are atomic.

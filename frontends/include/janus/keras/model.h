@@ -183,8 +183,12 @@ class Model {
   // Weights in Keras names and layouts: "conv2d/kernel" (kh, kw, in, out), ...
   NamedTensors get_weights() const;
   void set_weights(const NamedTensors& weights);
-  // safetensors, atomic. Keras 3's "*.weights.h5" (HDF5) is refused with an error: janus
-  // never writes safetensors bytes under an .h5 name.
+  // A name ending in ".weights.h5": Keras 3's HDF5 layout, readable by Keras' load_weights
+  // and h5py ("layers/conv2d/vars/0" = the kernel (kh, kw, in, out), ...; docs/keras.md);
+  // any other name: safetensors with Keras names ("conv2d/kernel"). Other .h5 / .hdf5 /
+  // .keras names are refused (Keras 3 saves weights only under .weights.h5). Written
+  // atomically; load_weights checks the whole file against the model before it assigns
+  // anything, and a damaged or foreign file is a janus::Error naming the file and object.
   void save_weights(const std::string& path) const;
   void load_weights(const std::string& path);
 
@@ -231,6 +235,10 @@ class Model {
 
  private:
   std::vector<Tensor> forward_nodes(const std::vector<Tensor>& xs, const RunContext& ctx);
+  // Keras' .weights.h5 (weights_h5.cpp): each saved layer with its group name under "layers".
+  std::vector<std::pair<std::string, std::shared_ptr<layers::Layer>>> h5_layer_groups() const;
+  void save_weights_h5(const std::string& path) const;
+  void load_weights_h5(const std::string& path);
   std::string trainable_signature() const;
   void ensure_graph();
   void check_targets(const Tensor& x, const Tensor& y, const char* who) const;

@@ -1,0 +1,143 @@
+"""Checks janus' *.weights.h5 files with h5py against Keras 3's layout, and the other way.
+
+    check_keras_h5.py <keras_h5_files program> <scratch dir>      # run by ctest
+
+Keras 3's save_weights (keras/src/saving/saving_lib.py, H5IOStore) writes an HDF5 file with
+the model's own variables in the group "vars" and, for every layer in model.layers, a group
+"layers/<snake case of the class name, numbered per model>/vars" holding the layer's
+variables as datasets "0", "1", ... (Conv2D: kernel (kh, kw, in, out), bias; Dense: kernel
+(in, out), bias; BatchNormalization: gamma, beta, moving_mean, moving_variance), float32.
+A Sequential's model.layers has no InputLayer; a functional model's has its InputLayers.
+The expected objects below are written out from that description, not taken from janus.
+Exit code 77 (ctest: skipped) when h5py or numpy is missing.
+"""
+import json
+import os
+import subprocess
+import sys
+
+try:
+    import h5py
+    import numpy as np
+except ImportError as e:
+    print(f"skipped: {e} (Debian: apt-get install python3-h5py)")
+    sys.exit(77)
+
+program, scratch = sys.argv[1], sys.argv[2]
+os.makedirs(scratch, exist_ok=True)
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def objects(path):
+    """Every group and dataset in the file: {name: None for a group, (shape, dtype) for a dataset}."""
+    found = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            found[name] = (obj.shape, obj.dtype) if isinstance(obj, h5py.Dataset) else None
+        f.visititems(visit)
+    return found
+
+
+def layer_objects(layers):
+    """The objects Keras 3 writes for `layers` = [(group, [shape of variable 0, 1, ...]), ...]."""
+    want = {"vars": None, "layers": None}
+    for group, shapes in layers:
+        want[f"layers/{group}"] = None
+        want[f"layers/{group}/vars"] = None
+        for i, s in enumerate(shapes):
+            want[f"layers/{group}/vars/{i}"] = (tuple(s), np.dtype("float32"))
+    return want
+
+
+def internal(path):
+    with open(path) as f:
+        return {k: np.array(v["data"], dtype=np.float32).reshape(v["shape"]) for k, v in json.load(f).items()}
+
+
+def first(tensors, *names):
+    for n in names:
+        if n in tensors:
+            return tensors[n]
+    raise KeyError(f"none of {names} in {sorted(tensors)}")
+
+
+def check_values(path, held, conv, bn, dense):
+    """conv/bn/dense: [(h5 group, janus layer name)]; the h5 values must be janus' tensors in Keras' layouts."""
+    with h5py.File(path, "r") as f:
+        for group, name in conv:
+            check(np.array_equal(f[f"layers/{group}/vars/0"][()], held[f"{name}.weight"].transpose(2, 3, 1, 0)),
+                  f"{path}: layers/{group}/vars/0 is {name}'s kernel as (kh, kw, in, out)")
+            if f"{name}.bias" in held:
+                check(np.array_equal(f[f"layers/{group}/vars/1"][()], held[f"{name}.bias"]),
+                      f"{path}: layers/{group}/vars/1 is {name}'s bias")
+        for group, name in bn:
+            for i, keys in enumerate((("weight", "gamma"), ("bias", "beta"), ("running_mean", "moving_mean"),
+                                      ("running_var", "moving_variance"))):
+                want = first(held, *[f"{name}.{k}" for k in keys])
+                check(np.array_equal(f[f"layers/{group}/vars/{i}"][()], want),
+                      f"{path}: layers/{group}/vars/{i} is {name}'s {keys[1]}")
+        for group, name in dense:
+            check(np.array_equal(f[f"layers/{group}/vars/0"][()], held[f"{name}.weight"].T),
+                  f"{path}: layers/{group}/vars/0 is {name}'s kernel as (in, out)")
+            check(np.array_equal(f[f"layers/{group}/vars/1"][()], held[f"{name}.bias"]),
+                  f"{path}: layers/{group}/vars/1 is {name}'s bias")
+
+
+subprocess.run([program, "write", scratch], check=True)
+
+# Sequential: Input(8, 8, 3), Conv2D(4, 3), BatchNormalization, ReLU, MaxPooling2D(2), Flatten, Dense(2).
+seq = os.path.join(scratch, "sequential.weights.h5")
+seq_layers = [("conv2d", [(3, 3, 3, 4), (4,)]), ("batch_normalization", [(4,)] * 4), ("re_lu", []),
+              ("max_pooling2d", []), ("flatten", []), ("dense", [(36, 2), (2,)])]
+got = objects(seq)
+check(got == layer_objects(seq_layers), f"{seq}: objects {sorted(got)} are Keras 3's {sorted(layer_objects(seq_layers))}")
+held = internal(os.path.join(scratch, "sequential.json"))
+check_values(seq, held, [("conv2d", "conv2d")], [("batch_normalization", "batch_normalization")], [("dense", "dense")])
+
+# Functional: img -> "stem" Conv2D(3, 3, same) -> BN -> Add(Conv2D(3, 1), BN) -> Concatenate(with img)
+# -> Flatten -> Dense(2). model.layers in Keras' order; groups named by class, so "stem" is conv2d.
+fun = os.path.join(scratch, "functional.weights.h5")
+fun_layers = [("input_layer", []), ("conv2d", [(3, 3, 2, 3), (3,)]), ("batch_normalization", [(3,)] * 4),
+              ("conv2d_1", [(1, 1, 3, 3), (3,)]), ("add", []), ("concatenate", []), ("flatten", []),
+              ("dense", [(180, 2), (2,)])]
+got = objects(fun)
+check(got == layer_objects(fun_layers), f"{fun}: objects {sorted(got)} are Keras 3's {sorted(layer_objects(fun_layers))}")
+held = internal(os.path.join(scratch, "functional.json"))
+check_values(fun, held, [("conv2d", "stem"), ("conv2d_1", "conv2d")], [("batch_normalization", "batch_normalization")],
+             [("dense", "dense")])
+
+# The other way: h5py writes the Sequential's weights in Keras' layout (with an optimizer group,
+# as a compiled Keras model's file has; janus does not read optimizer state), janus loads them.
+rng = np.random.default_rng(7)
+written = {}
+keras_file = os.path.join(scratch, "from_h5py.weights.h5")
+with h5py.File(keras_file, "w") as f:
+    f.create_group("vars")
+    for group, shapes in seq_layers:
+        g = f.create_group(f"layers/{group}/vars")
+        for i, s in enumerate(shapes):
+            v = rng.standard_normal(s).astype(np.float32)
+            if group == "batch_normalization" and i == 3:
+                v = np.abs(v) + np.float32(0.5)
+            g[str(i)] = v
+            written[(group, i)] = v
+    f.create_group("optimizer/vars")["0"] = np.int64(3)
+out = os.path.join(scratch, "from_h5py.json")
+subprocess.run([program, "read", keras_file, out], check=True)
+held = internal(out)
+check(np.array_equal(held["conv2d.weight"], written[("conv2d", 0)].transpose(3, 2, 0, 1)),
+      "janus' conv2d.weight is the h5py kernel as (out, in, kh, kw)")
+check(np.array_equal(held["dense.weight"], written[("dense", 0)].T), "janus' dense.weight is the h5py kernel as (out, in)")
+check(np.array_equal(first(held, "batch_normalization.running_var", "batch_normalization.moving_variance"),
+                     written[("batch_normalization", 3)]), "janus' moving variance is the h5py vars/3")
+
+if failures:
+    print(f"{len(failures)} check(s) failed")
+    sys.exit(1)
+print("h5py: janus' .weights.h5 files have Keras 3's groups, datasets, shapes, layouts and values; janus reads h5py's")

@@ -175,6 +175,9 @@ TEST_CASE("a truncated or foreign .weights.h5 is a janus::Error naming the file,
   spit(cut, "not hdf5 at all");
   CHECK_THROWS_WITH(model.load_weights(cut), Contains("is not an HDF5 file"));
   CHECK_THROWS_WITH(model.load_weights(dir.file("missing.weights.h5")), Contains("missing.weights.h5"));
+  // A file far larger than this model's weights could need is refused before it is read.
+  spit(cut, bytes + std::string(size_t{20} << 20, '\0'));
+  CHECK_THROWS_WITH(model.load_weights(cut), Contains("byte limit"));
   // An HDF5 file of another model: the message names the object and both shapes.
   keras::Sequential wider({kl::Input({4, 4, 3}), kl::Conv2D(5, 3).padding("same").use_bias(false),
                            kl::BatchNormalization(), kl::ReLU(), kl::MaxPooling2D(2), kl::Flatten(), kl::Dense(2)});

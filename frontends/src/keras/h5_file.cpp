@@ -139,8 +139,8 @@ void Writer::commit() {
 
 // ---- reading -----------------------------------------------------------------------------
 
-Reader::Reader(std::string path, std::string who) : path_(std::move(path)), who_(std::move(who)) {
-  image_ = read_regular_file(path_, who_);
+Reader::Reader(std::string path, std::string who, uint64_t max_bytes) : path_(std::move(path)), who_(std::move(who)) {
+  image_ = read_regular_file(path_, who_, max_bytes);
   static const char signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
   JANUS_CHECK(image_.size() >= 8 && std::memcmp(image_.data(), signature, 8) == 0,
               "{}: \"{}\" is not an HDF5 file ({} bytes, no HDF5 signature at its start); Keras 3's .weights.h5 "

@@ -51,7 +51,8 @@ class Writer {
 // float32 (HDF5 converts other float and integer types).
 class Reader {
  public:
-  Reader(std::string path, std::string who);
+  // A file larger than `max_bytes` is refused before it is read.
+  Reader(std::string path, std::string who, uint64_t max_bytes);
   bool exists(const std::string& object) const;  // every link on the path exists
   bool is_group(const std::string& object) const;
   bool is_dataset(const std::string& object) const;

@@ -81,14 +81,20 @@ void Model::save_weights_h5(const std::string& path) const {
 // Everything is checked before anything is assigned, so a file that does not fit leaves the
 // model as it was.
 void Model::load_weights_h5(const std::string& path) {
-  const h5::Reader file(path, "load_weights");
+  // The file is read whole, so its size is bounded by what this model's weights could need:
+  // float32 values (four times over: a Keras file may add optimizer slots) plus HDF5's
+  // per-group overhead (a few KB), with room to spare.
+  const auto groups = h5_layer_groups();
+  const uint64_t max_bytes = (uint64_t{1} << 24) + (uint64_t{1} << 16) * groups.size() +
+                             16 * static_cast<uint64_t>(count_params());
+  const h5::Reader file(path, "load_weights", max_bytes);
   JANUS_CHECK(file.is_group("layers"), "load_weights: \"{}\" is an HDF5 file but not in Keras 3's .weights.h5 layout: "
               "it has no group \"layers\" (a Keras 2 / tf.keras .h5 keeps layer-named groups at the top or under "
               "\"model_weights\"; janus reads Keras 3's layout)", path);
   std::set<std::string> unused;
   for (const std::string& g : file.children("layers")) unused.insert(g);
   std::vector<std::pair<std::shared_ptr<layers::Layer>, NamedTensors>> staged;
-  for (const auto& [group, layer] : h5_layer_groups()) {
+  for (const auto& [group, layer] : groups) {
     const std::string object = "layers/" + group, vars = object + "/vars";
     const NamedTensors want = layer->get_weights();
     const std::string who = fmt::format("load_weights: \"{}\": layer \"{}\" ({}, stored as \"{}\")", path,

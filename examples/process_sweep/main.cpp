@@ -22,7 +22,6 @@
 #include <janus/core/error.h>
 #include <janus/core/parallel.h>
 #include <janus/core/process_group.h>
-#include <janus/distributed/distributed.h>
 #include <janus/training/csv_history.h>
 #include <janus/training/output_dir.h>
 #include <janus/training/plot.h>
@@ -273,9 +272,7 @@ int main(int argc, char** argv) {
   // The recipe's peak lr at batch 64 (0.05 on CIFAR-10, 0.01 synthetic), linearly scaled to the
   // global batch; N does not change it, since the global batch stays the same.
   if (!app.count("--lr")) o.lr = (o.data.synthetic() ? kSyntheticPeakLr : kReferencePeakLr) * o.batch / 64.0;
-  // distributed::run: rank 0 of 1 without mpirun; under mpirun a rank that fails (its message
-  // printed by run_reporting_errors) ends every rank (MPI_Abort) instead of leaving the others
-  // waiting in a collective.
-  return distributed::run(argc, argv,
-                          [&] { return run_reporting_errors("process_sweep", [&] { return run_main(o, spec); }); });
+  // Under mpirun, run_reporting_errors joins MPI (rank 0 of 1 without it) and a rank that fails
+  // ends every rank (MPI_Abort) instead of leaving the others waiting in a collective.
+  return run_reporting_errors("process_sweep", [&] { return run_main(o, spec); });
 }

@@ -44,6 +44,7 @@ struct Options {
   std::string norms = "bn,syncbn,gn,pcn";
   std::string processes = "1,2,4,8,16";
   bool simulate = false;
+  bool plot_only = false;
   int64_t batch = 32;
   int epochs = 5;
   DataFlags data;
@@ -99,14 +100,12 @@ void plot_mode(const std::string& out, const std::string& csv, const Rows& rows,
   }
   if (norms.empty()) return;
   training::PlotSpec spec(join_path(out, fmt::format("process_sweep_{}.png", mode)),
-                          fmt::format("Test error at a fixed global batch of {} over N processes ({}; {}, {} train "
-                                      "images x {} epochs)",
-                                      batch, mode == "mpirun" ? "real processes under mpirun"
-                                                              : "simulated in one process with ghost batches",
-                                      data, images, epochs));
+                          fmt::format("Global batch {} over N processes ({}): {}, {} images x {} epochs", batch,
+                                      mode == "mpirun" ? "real, mpirun" : "simulated, ghost batches", data, images,
+                                      epochs));
   spec.size(1100, 700);
-  auto& p = spec.panel(fmt::format("per-process batch = {} / N; BN evaluated with rank 0's running statistics", batch),
-                       "processes N (log scale)", "test error (%)");
+  auto& p = spec.panel("test error (BN evaluated with rank 0's running statistics)",
+                       fmt::format("processes N (per-process batch {} / N), log scale", batch), "test error (%)");
   p.log_x().key(training::KeySide::kBelow);
   for (size_t i = 0; i < norms.size(); ++i)
     p.line(csv, "processes", "test_error", sweep_norm_description(norms[i]), false, static_cast<int>(i))
@@ -139,7 +138,18 @@ void print_table(const Rows& rows, const std::string& mode) {
   }
 }
 
+// --plot-only: the figures and tables from --out's CSV, nothing trained.
+int plot_only(const Options& o) {
+  const std::string csv_path = join_path(o.out, "process_sweep.csv");
+  JANUS_CHECK(std::filesystem::exists(csv_path), "--plot-only: no {} (run a sweep into --out first)", csv_path);
+  const Rows rows = read_rows(csv_path, kColumns);
+  for (const std::string m : {"mpirun", "simulated"}) plot_mode(o.out, csv_path, rows, m);
+  for (const std::string m : {"mpirun", "simulated"}) print_table(rows, m);
+  return 0;
+}
+
 int run_main(const Options& o, const DataSpec& data_spec) {
+  if (o.plot_only) return process_group().is_root() ? plot_only(o) : 0;
   set_num_threads(std::max(1, o.threads));
   ProcessGroup& pg = process_group();
   const bool root = pg.is_root();
@@ -254,6 +264,7 @@ int main(int argc, char** argv) {
   app.add_option("--processes", o.processes, "with --simulate: the process counts N to simulate")
       ->capture_default_str();
   app.add_flag("--simulate", o.simulate, "one process simulates N with ghost batches (without mpirun)");
+  app.add_flag("--plot-only", o.plot_only, "redraw the figures and tables from --out's CSV, train nothing");
   app.add_option("--batch", o.batch, "the GLOBAL batch (each process takes batch / N)")->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs per run")->capture_default_str();
   add_data_flags(app, o.data);

@@ -34,7 +34,7 @@ for r in $(seq 1 "$rounds"); do
   done
   if [ -x "$dtb" ]; then
     for d in 0 1; do
-      run "dist_train_bench 2x1 syncbn deterministic=$d" env JANUS_DETERMINISTIC=$d "${mpi[@]}" -np 2 "$dtb" \
+      run "dist_train_bench 2x1 syncbn deterministic=$d" env JANUS_DETERMINISTIC=$d "${mpi[@]}" -x JANUS_DETERMINISTIC -np 2 "$dtb" \
           --threads 1 --batch 64 --norm syncbn --steps 10
     done
   fi

@@ -21,7 +21,7 @@ namespace janus::distributed {
 
 struct ReducerOptions {
   // Gradients are packed into buckets of about this many bytes, one allreduce each
-  // (PyTorch's bucket_cap_mb is 25). The benchmark CNN's gradient (1.2 MB) is one bucket.
+  // (PyTorch's bucket_cap_mb is 25). The benchmark CNN's gradient (160,234 floats, 641 KB) is one bucket.
   ReducerOptions& bucket_bytes(int64_t v) { bucket_bytes_ = v; return *this; }
   // Broadcast rank 0's buffers (running statistics) before every forward, as PyTorch's
   // broadcast_buffers=True. Default true.

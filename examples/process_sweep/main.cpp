@@ -72,8 +72,9 @@ std::string loss_cell(double v) { return fmt::format("{:.9g}", v); }
 Rows read_rows(const std::string& path, const std::vector<std::string>& columns) {
   if (!std::filesystem::exists(path)) return {};
   const training::CsvTable t = training::read_csv(path);
-  JANUS_CHECK(t.columns == columns, "{} has the columns [{}], expected [{}] (a file of another program? use another --out)",
-              path, fmt::join(t.columns, ","), fmt::join(columns, ","));
+  JANUS_CHECK(t.columns == columns,
+              "{} has the columns [{}], expected [{}] (a file of another program? use another --out)", path,
+              fmt::join(t.columns, ","), fmt::join(columns, ","));
   return t.rows;
 }
 
@@ -195,8 +196,8 @@ int run_main(const Options& o, const DataSpec& data_spec) {
                   "this run has {} data, batch {}, {} images, {} epochs, lr {}: use another --out",
                   csv_path, r[5], r[6], r[7], r[8], r[9], data_name, o.batch, data.train.size(), o.epochs, o.lr);
     fmt::print("data: {}\nmode: {} ({}); global batch {}, per-process batch {} / N; {} epoch(s); SGD momentum 0.9, "
-               "wd 5e-4, peak lr {} (the same for every N: the global batch does not change), {} epoch(s) of per-step warm-up then "
-               "cosine; per-sample random crop + flip; {} thread(s) per process\n",
+               "wd 5e-4, peak lr {} (the same for every N: the global batch does not change), {} epoch(s) of per-step "
+               "warm-up then cosine; per-sample random crop + flip; {} thread(s) per process\n",
                data.description, mode,
                o.simulate ? "one process, N ghost batches per step" : fmt::format("{} real processes", pg.size()),
                o.batch, o.batch, o.epochs, o.lr, o.warmup, std::max(1, o.threads));

@@ -22,7 +22,7 @@ avx512() { grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo; }
 
 if [ "${JANUS_SANITIZE:-0}" = "1" ]; then
   export JANUS_BUILD_DIR="${JANUS_BUILD_DIR:-build-sanitize}"
-  bash scripts/build.sh -DJANUS_SANITIZE=ON -DJANUS_BUILD_BENCH=OFF -DJANUS_BUILD_EXAMPLES=OFF
+  bash scripts/build.sh -DJANUS_SANITIZE=ON -DJANUS_BUILD_BENCH=OFF
   run_suite "$JANUS_BUILD_DIR"
   exit 0
 fi

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -56,7 +57,13 @@ Buffer read_into(const std::string& path, const std::string& who, uint64_t max_b
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   JANUS_CHECK(size <= max_bytes, "{}: '{}' is {} bytes, more than the {} byte limit for this kind of file", who,
               path, size, max_bytes);
-  Buffer bytes(static_cast<size_t>(size), 0);
+  // A file larger than the memory left is the user's file, not a janus bug: say so by name.
+  Buffer bytes;
+  try {
+    bytes.resize(static_cast<size_t>(size));
+  } catch (const std::bad_alloc&) {
+    JANUS_FAIL("{}: cannot allocate {} bytes to read '{}' (out of memory)", who, size, path);
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t r = ::read(fd, reinterpret_cast<char*>(bytes.data()) + done, bytes.size() - done);
@@ -90,9 +97,25 @@ std::vector<uint8_t> read_regular_file_bytes(const std::string& path, const std:
   return read_into<std::vector<uint8_t>>(path, who, max_bytes);
 }
 
+namespace {
+
+// The directory that holds `path` ("." for a bare name), for the fsync that makes a rename
+// survive a power cut.
+std::string parent_dir(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::string& bytes, const std::string& who) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A leftover of ours (an earlier write of this process that failed half-way) is removed;
+  // O_EXCL | O_NOFOLLOW then refuse whatever else appears under the temporary name, a symlink
+  // planted there included, instead of writing through it.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   JANUS_CHECK(fd >= 0, "{}: cannot create '{}': {} (is the directory missing or read-only?)", who, tmp,
               std::strerror(errno));
   auto fail = [&](const std::string& what) {
@@ -123,6 +146,16 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
     const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
     JANUS_FAIL("{}: renaming '{}' to '{}' failed: {}", who, tmp, path, err);
+  }
+  // The rename is durable only once the directory entry is on disk. Some file systems cannot
+  // fsync a directory (EINVAL); the file itself is complete either way, so that is not an error.
+  const int dir = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    const int rc = ::fsync(dir);
+    const int err = errno;
+    ::close(dir);
+    JANUS_CHECK(rc == 0 || err == EINVAL || err == EROFS, "{}: '{}' was written, but flushing its directory failed: {}",
+                who, path, std::strerror(err));
   }
 }
 

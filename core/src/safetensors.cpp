@@ -388,7 +388,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  return parse_safetensors(read_regular_file(path, "safetensors"), path);
+  return parse_safetensors(read_regular_file(path, "safetensors", kMaxSafetensorsFileBytes), path);
 }
 
 NamedTensors load_safetensors(const std::string& path) { return read_safetensors(path).tensors; }

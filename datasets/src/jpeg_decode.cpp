@@ -2,13 +2,15 @@
 // strict: every warning about corrupt data -- a truncated file ("premature end"), a bad
 // Huffman code, a missing marker -- is an error instead of grey filled-in pixels; progressive
 // files are capped at 500 scans (a known CPU exhaustion) and the decoder's memory at 512 MiB.
-// libjpeg reports errors by longjmp, so the setjmp frames below hold no C++ object that
-// needs destroying.
+// libjpeg reports errors by longjmp. Every libjpeg call that can fail runs inside one of the
+// small helpers below, whose setjmp frame holds no C++ object that needs destroying; `armed`
+// says whether such a frame is live, so a jump can never land in a frame that has returned.
 #include "image_decode.h"
 
 #include <janus/core/error.h>
 
 #include <csetjmp>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 
@@ -24,6 +26,7 @@ constexpr int kMaxScans = 500;
 struct JpegError {
   jpeg_error_mgr mgr;
   jmp_buf jump;
+  bool armed = false;  // true only while a helper's setjmp frame is on the stack
   char message[JMSG_LENGTH_MAX + 64] = {0};
 };
 
@@ -32,6 +35,7 @@ struct JpegError {
   char text[JMSG_LENGTH_MAX] = {0};
   cinfo->err->format_message(cinfo, text);
   std::snprintf(err->message, sizeof err->message, "%s", text);
+  if (!err->armed) std::abort();  // a libjpeg call outside the helpers: a bug in this file
   std::longjmp(err->jump, 1);
 }
 
@@ -48,6 +52,7 @@ void on_progress(j_common_ptr cinfo) {
   if (d->input_scan_number > kMaxScans) {
     auto* err = reinterpret_cast<JpegError*>(cinfo->err);
     std::snprintf(err->message, sizeof err->message, "more than %d progressive scans", kMaxScans);
+    if (!err->armed) std::abort();
     std::longjmp(err->jump, 1);
   }
 }
@@ -57,23 +62,34 @@ struct Header {
   J_COLOR_SPACE space = JCS_UNKNOWN;
 };
 
+bool create(jpeg_decompress_struct& cinfo, JpegError& err) {
+  if (setjmp(err.jump)) return err.armed = false;
+  err.armed = true;
+  jpeg_create_decompress(&cinfo);
+  err.armed = false;
+  return true;
+}
+
 bool read_header(jpeg_decompress_struct& cinfo, JpegError& err, const std::vector<uint8_t>& bytes, Header& h) {
-  if (setjmp(err.jump)) return false;
+  if (setjmp(err.jump)) return err.armed = false;
+  err.armed = true;
   jpeg_mem_src(&cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&cinfo, TRUE);
   h.width = cinfo.image_width;
   h.height = cinfo.image_height;
   h.space = cinfo.jpeg_color_space;
+  err.armed = false;
   return true;
 }
 
 bool read_pixels(jpeg_decompress_struct& cinfo, JpegError& err, uint8_t* out, JDIMENSION width, int channels) {
-  if (setjmp(err.jump)) return false;
+  if (setjmp(err.jump)) return err.armed = false;
+  err.armed = true;
   jpeg_start_decompress(&cinfo);
   if (cinfo.output_width != width || cinfo.output_components != channels) {
     std::snprintf(err.message, sizeof err.message, "the decoder produced %ux%d samples per row, expected %ux%d",
                   cinfo.output_width, cinfo.output_components, width, channels);
-    return false;
+    return err.armed = false;
   }
   const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);
   while (cinfo.output_scanline < cinfo.output_height) {
@@ -81,6 +97,7 @@ bool read_pixels(jpeg_decompress_struct& cinfo, JpegError& err, uint8_t* out, JD
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_decompress(&cinfo);  // reads up to EOI: a file cut after the last row is caught here
+  err.armed = false;
   return true;
 }
 
@@ -92,8 +109,7 @@ DecodedImage decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& p
   cinfo.err = jpeg_std_error(&err.mgr);
   err.mgr.error_exit = fail_jump;
   err.mgr.emit_message = on_message;
-  if (setjmp(err.jump)) JANUS_FAIL("image_folder: libjpeg could not start for '{}': {}", path, err.message);
-  jpeg_create_decompress(&cinfo);
+  if (!create(cinfo, err)) JANUS_FAIL("image_folder: libjpeg could not start for '{}': {}", path, err.message);
   struct Destroy {
     jpeg_decompress_struct* c;
     ~Destroy() { jpeg_destroy_decompress(c); }

@@ -67,7 +67,7 @@ std::string state_slots_of(const NamedTensors& tensors, const std::string& prefi
     if (key.compare(0, prefix.size(), prefix) != 0) continue;
     const size_t dot = key.find('.', prefix.size());
     const std::string slot = key.substr(prefix.size(), dot == std::string::npos ? std::string::npos : dot - prefix.size());
-    if (!slot.empty() && slot.size() < 12 && std::all_of(slot.begin(), slot.end(), ::isdigit)) slots.insert(std::stoll(slot));
+    if (!slot.empty() && slot.size() < 12 && std::all_of(slot.begin(), slot.end(), [](char c) { return c >= '0' && c <= '9'; })) slots.insert(std::stoll(slot));
   }
   return fmt::format("{}", fmt::join(slots, ","));
 }

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <sys/resource.h>
@@ -193,3 +194,66 @@ TEST_CASE("remove_stale_temp_files removes only dead writers' files of the given
   CHECK(std::filesystem::exists(dir.file("other.safetensors.tmp." + dead)));            // not our name
   CHECK(std::filesystem::exists(dir.file("training_epoch5.safetensors")));
 }
+
+TEST_CASE("write_file_atomic never writes through a symlink planted at its temporary name", "[safetensors][hostile]") {
+  TempDir dir;
+  // The temporary name is predictable (<path>.tmp.<pid>); it was opened with O_TRUNC and no
+  // O_NOFOLLOW, so a symlink there truncated and overwrote the file it pointed to.
+  write_file(dir.file("victim.txt"), "precious");
+  const std::string out = dir.file("out.bin");
+  std::error_code ec;
+  std::filesystem::create_symlink(dir.file("victim.txt"), out + ".tmp." + std::to_string(::getpid()), ec);
+  REQUIRE(!ec);
+  write_file_atomic(out, "new bytes", "test");
+  std::ifstream victim(dir.file("victim.txt"));
+  CHECK(std::string(std::istreambuf_iterator<char>(victim), {}) == "precious");
+  CHECK(!std::filesystem::is_symlink(out));
+  std::ifstream written(out);
+  CHECK(std::string(std::istreambuf_iterator<char>(written), {}) == "new bytes");
+}
+
+TEST_CASE("read_safetensors refuses a file over its documented size limit before allocating", "[safetensors][hostile]") {
+  TempDir dir;
+  const std::string path = dir.file("huge.safetensors");
+  write_file(path, "");
+  // Sparse: takes no disk space. Reading it whole needed 9 GiB of memory.
+  std::filesystem::resize_file(path, kMaxSafetensorsFileBytes + (uint64_t{1} << 30));
+  CHECK_THROWS_WITH(read_safetensors(path), Catch::Contains("huge.safetensors") && Catch::Contains("byte limit"));
+}
+
+// AddressSanitizer reserves terabytes of shadow address space: an RLIMIT_AS cap breaks it.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define JANUS_TEST_ASAN 1
+#endif
+#endif
+#if !defined(__SANITIZE_ADDRESS__) && !defined(JANUS_TEST_ASAN)
+TEST_CASE("read_regular_file turns running out of memory into a janus Error naming the file", "[safetensors][hostile]") {
+  TempDir dir;
+  const std::string path = dir.file("big.bin");
+  write_file(path, "");
+  std::filesystem::resize_file(path, uint64_t{2} << 30);  // sparse, 2 GiB
+  // In a child whose address space is capped at 1 GiB, the buffer cannot be had: std::bad_alloc
+  // escaped before, naming no file. Exit code 0 means the right janus::Error was thrown.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    struct rlimit cap {};
+    cap.rlim_cur = cap.rlim_max = rlim_t{1} << 30;
+    if (::setrlimit(RLIMIT_AS, &cap) != 0) ::_exit(2);
+    try {
+      read_regular_file(path, "test");
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      ::_exit(msg.find("big.bin") != std::string::npos && msg.find("out of memory") != std::string::npos ? 0 : 3);
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(5);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+#endif

@@ -11,6 +11,7 @@
 
 #include <janus/core/tensor.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -31,7 +32,11 @@ struct SafetensorsFile {
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
-// Reads and validates the whole file.
+// The largest safetensors file read_safetensors takes: janus' models are megabytes, and a file
+// is read whole, so a bigger one is refused by its size before any allocation.
+constexpr uint64_t kMaxSafetensorsFileBytes = uint64_t{8} << 30;  // 8 GiB
+
+// Reads and validates the whole file (at most kMaxSafetensorsFileBytes).
 SafetensorsFile read_safetensors(const std::string& path);
 NamedTensors load_safetensors(const std::string& path);
 

@@ -3,7 +3,7 @@
 # build-fuzz/ and runs each for SECONDS (default 60) on a working corpus seeded from the
 # committed tests/fuzz/corpus/<target>; inputs that crash go to build-fuzz/fuzz/findings/.
 # Prints each target's executions; exits 1 if any target found a crash.
-#   scripts/fuzz.sh [seconds] [target...]     targets: safetensors training_checkpoint cifar idx idx_gz image
+#   scripts/fuzz.sh [seconds] [target...]     targets: safetensors training_checkpoint cifar idx idx_gz image weights_h5
 # JANUS_FUZZ_PARALLEL=1 runs the targets at the same time instead of one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInf
   || { cat "$BUILD_DIR.configure.log"; exit 1; }
 cmake --build "$BUILD_DIR" -j "${JANUS_JOBS:-$(nproc)}" --target janus_fuzz_all
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(safetensors training_checkpoint cifar idx idx_gz image)
+[ ${#targets[@]} -eq 0 ] && targets=(safetensors training_checkpoint cifar idx idx_gz image weights_h5)
 out="$BUILD_DIR/fuzz"
 mkdir -p "$out/findings"
 run_one() {

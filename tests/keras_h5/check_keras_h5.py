@@ -137,6 +137,17 @@ check(np.array_equal(held["dense.weight"], written[("dense", 0)].T), "janus' den
 check(np.array_equal(first(held, "batch_normalization.running_var", "batch_normalization.moving_variance"),
                      written[("batch_normalization", 3)]), "janus' moving variance is the h5py vars/3")
 
+# A compressed (chunked) dataset: refused with a message that says so, not read.
+chunked = os.path.join(scratch, "chunked.weights.h5")
+with h5py.File(keras_file, "r") as src, h5py.File(chunked, "w") as f:
+    def copy(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            f.create_dataset(name, data=obj[()], **({"compression": "gzip"} if name == "layers/dense/vars/0" else {}))
+    src.visititems(copy)
+run = subprocess.run([program, "read", chunked, os.path.join(scratch, "chunked.json")], capture_output=True, text=True)
+check(run.returncode == 1 and "layers/dense/vars/0" in run.stderr and "in chunks" in run.stderr,
+      f"a gzip-compressed dataset is refused by name (got rc {run.returncode}: {run.stderr.strip()})")
+
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

@@ -214,6 +214,9 @@ Shape Reader::shape(const std::string& dataset) const {
   const H5T_class_t cls = type.get() >= 0 ? H5Tget_class(type.get()) : H5T_NO_CLASS;
   JANUS_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, "{}: \"{}\": the dataset \"{}\" holds {}, expected numbers "
               "(float or integer)", who_, path_, dataset, cls == H5T_NO_CLASS ? hdf5_reason() : "a non-numeric type");
+  const size_t element = H5Tget_size(type.get());
+  JANUS_CHECK(element == 1 || element == 2 || element == 4 || element == 8, "{}: \"{}\": the dataset \"{}\" has "
+              "{}-byte elements, expected 1, 2, 4 or 8", who_, path_, dataset, element);
   Handle space(H5Dget_space(d.get()), H5Sclose);
   const int rank = space.get() >= 0 ? H5Sget_simple_extent_ndims(space.get()) : -1;
   JANUS_CHECK(rank >= 0 && rank <= 8, "{}: \"{}\": the dataset \"{}\" has no usable shape ({})", who_, path_, dataset,
@@ -221,11 +224,26 @@ Shape Reader::shape(const std::string& dataset) const {
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   Shape s;
+  uint64_t count = 1;
   for (hsize_t v : dims) {
-    JANUS_CHECK(v < (hsize_t(1) << 40), "{}: \"{}\": the dataset \"{}\" claims an axis of {}", who_, path_, dataset,
+    JANUS_CHECK(v < (hsize_t(1) << 32), "{}: \"{}\": the dataset \"{}\" claims an axis of {}", who_, path_, dataset,
                 static_cast<unsigned long long>(v));
     s.push_back(static_cast<int64_t>(v));
+    count *= v;
+    JANUS_CHECK(count * element <= image_.size(), "{}: \"{}\": the dataset \"{}\" claims more values than the "
+                "file has bytes ({})", who_, path_, dataset, image_.size());
   }
+  // Keras (h5py's defaults) stores plain contiguous arrays: their bytes must all be in the
+  // file. Chunked (possibly compressed) storage would let HDF5 allocate what a damaged file
+  // claims, so it is refused.
+  Handle dcpl(H5Dget_create_plist(d.get()), H5Pclose);
+  const H5D_layout_t layout = dcpl.get() >= 0 ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
+  JANUS_CHECK(layout == H5D_CONTIGUOUS || layout == H5D_COMPACT, "{}: \"{}\": the dataset \"{}\" is stored {}; "
+              "janus reads the contiguous or compact datasets Keras writes", who_, path_, dataset,
+              layout == H5D_CHUNKED ? "in chunks (chunked or compressed)" : "in an unknown layout");
+  JANUS_CHECK(count == 0 || H5Dget_storage_size(d.get()) == count * element, "{}: \"{}\": the dataset \"{}\" of "
+              "shape {} holds {} bytes, expected {} (truncated or damaged file?)", who_, path_, dataset, shape_str(s),
+              static_cast<unsigned long long>(H5Dget_storage_size(d.get())), count * element);
   return s;
 }
 

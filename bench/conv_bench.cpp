@@ -3,8 +3,9 @@
 // this machine's SGEMM peak measured in the same run. FLOPs: 2*M*N*K for each of forward,
 // dx and dw, with M = C_out, N = batch*OH*OW, K = C_in*3*3.
 //
-//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10] [--algo auto|im2col|winograd|winograd4]
+//   build/bench/conv_bench [--threads 2] [--batch 64] [--reps 10] [--algo auto|im2col|winograd|winograd4|direct]
 //                          [--only 0..4] [--peak 0]   (one layer, no SGEMM peak: for perf stat / callgrind)
+//                          [--dx 0]   (x needs no gradient, as in a first layer: backward is dw alone)
 //
 // --algo forces conv2d's algorithm (its "algo" attribute: winograd = F(2x2,3x3), winograd4 =
 // F(4x4,3x3)); auto is what training gets.
@@ -40,22 +41,24 @@ struct Layer {
 int main(int argc, char** argv) {
   int threads = 2, reps = 10;
   int64_t batch = 64, algo = 0, only = -1;
-  bool measure_peak = true;
+  bool measure_peak = true, input_grad = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--only")) only = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--peak")) measure_peak = std::atoi(argv[i + 1]) != 0;
+    else if (!std::strcmp(argv[i], "--dx")) input_grad = std::atoi(argv[i + 1]) != 0;
     else if (!std::strcmp(argv[i], "--algo"))
       algo = !std::strcmp(argv[i + 1], "im2col")      ? 1
              : !std::strcmp(argv[i + 1], "winograd")  ? 2
              : !std::strcmp(argv[i + 1], "winograd4") ? 3
+             : !std::strcmp(argv[i + 1], "direct")    ? 4
                                                       : 0;
   }
   janus::set_num_threads(threads);
   const double peak = measure_peak ? janus::bench::print_header("conv_bench", threads) : 0.0;
-  const char* algo_names[] = {"auto", "im2col", "winograd", "winograd4"};
+  const char* algo_names[] = {"auto", "im2col", "winograd", "winograd4", "direct"};
   fmt::print("janus conv_bench: threads={} batch={} reps={} algo={} (best of reps)\n\n", threads, batch, reps,
              algo_names[algo]);
   fmt::print("{:<22} {:>9} {:>9} {:>9} {:>10} {:>8}\n", "layer", "fwd ms", "bwd ms", "total ms",
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
   for (size_t li = 0; li < layers.size(); ++li) {
     const Layer& l = layers[li];
     if (only >= 0 && static_cast<int64_t>(li) != only) continue;  // --only i: layer i alone (profiling)
-    janus::Tensor x = janus::randn({batch, l.c_in, l.hw, l.hw}, &gen).requires_grad_();
+    janus::Tensor x = janus::randn({batch, l.c_in, l.hw, l.hw}, &gen);
+    if (input_grad) x.requires_grad_();  // --dx 0: as a network's first layer, whose input needs no gradient
     janus::Tensor w = janus::normal({l.c_out, l.c_in, 3, 3}, 0.0f, 0.1f, &gen).requires_grad_();
     janus::Tensor dy = janus::randn({batch, l.c_out, l.hw, l.hw}, &gen);
     const auto attrs = janus::Attrs().set("stride", int64_t(1)).set("padding", int64_t(1))

@@ -1,7 +1,8 @@
 // The "conv2d" op: checks shapes, runs the im2col + SGEMM kernels of conv_kernels.cpp and
 // records backward. Attributes: stride, padding, dilation (an int, or [h, w] when the two
 // differ), groups (int), and optionally algo (0 automatic, 1 im2col, 2 Winograd F(2x2,3x3),
-// 3 Winograd F(4x4,3x3) where eligible; tests and benchmarks force one).
+// 3 Winograd F(4x4,3x3), 4 direct (1-4 input channels) where eligible; tests and benchmarks
+// force one).
 //
 // Backward, with y = w * cols(x) + b per group (cols = im2col):
 //   db = sum of dy over (n, oh, ow)
@@ -70,9 +71,9 @@ detail::ConvGeometry check_conv2d(const Tensor& x, const Tensor& w, const Tensor
   g.dil_h = dilation.h, g.dil_w = dilation.w;
   g.groups = attrs.get_int("groups", 1);
   const int64_t algo = attrs.get_int("algo", 0);
-  JANUS_CHECK(algo >= 0 && algo <= 3,
-              "conv2d: expected algo 0 (automatic), 1 (im2col), 2 (winograd F(2x2,3x3)) or 3 (winograd F(4x4,3x3)) "
-              "(got {})",
+  JANUS_CHECK(algo >= 0 && algo <= 4,
+              "conv2d: expected algo 0 (automatic), 1 (im2col), 2 (winograd F(2x2,3x3)), 3 (winograd F(4x4,3x3)) "
+              "or 4 (direct, 1-4 input channels) (got {})",
               algo);
   g.algo = static_cast<detail::ConvAlgo>(algo);
   JANUS_CHECK(std::min(g.stride_h, g.stride_w) >= 1 && std::min(g.dil_h, g.dil_w) >= 1 &&

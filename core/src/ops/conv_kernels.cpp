@@ -155,14 +155,17 @@ Cols chunk_cols(const float* x, int64_t n0, int64_t b, const Plan& p) {
 
 int64_t chunks(const Plan& p) { return (p.g.n + p.chunk - 1) / p.chunk; }
 
-enum class Path { im2col, winograd2, winograd4 };
+enum class Path { im2col, winograd2, winograd4, direct };
 
 Path choose_path(const ConvGeometry& g) {
+  if (g.algo == ConvAlgo::direct) return direct_eligible(g) ? Path::direct : Path::im2col;
+  if (g.algo == ConvAlgo::automatic && direct_preferred(g)) return Path::direct;
   if (!winograd_eligible(g)) return Path::im2col;
   switch (g.algo) {
     case ConvAlgo::winograd: return Path::winograd2;
     case ConvAlgo::winograd4: return Path::winograd4;
-    case ConvAlgo::im2col: return Path::im2col;
+    case ConvAlgo::im2col:
+    case ConvAlgo::direct: return Path::im2col;
     case ConvAlgo::automatic: break;
   }
   if (!winograd_preferred(g)) return Path::im2col;
@@ -176,6 +179,7 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
   const Path path = choose_path(geometry);
   if (path == Path::winograd2) return winograd_forward(y, x, w, bias, geometry);
   if (path == Path::winograd4) return winograd4_forward(y, x, w, bias, geometry);
+  if (path == Path::direct) return direct_forward(y, x, w, bias, geometry);
   const Plan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
   const SerialBlas serial;
@@ -235,6 +239,7 @@ void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const flo
   const Path path = choose_path(geometry);
   if (path == Path::winograd2) return winograd_backward(dx, dw, dy, x, w, geometry);
   if (path == Path::winograd4) return winograd4_backward(dx, dw, dy, x, w, geometry);
+  if (path == Path::direct) return direct_backward(dx, dw, dy, x, w, geometry);
   // Each chunk adds its dw into its own zeroed part; parts are summed in chunk order.
   const int64_t n_chunks = chunks(p), w_numel = g.c_out * p.kg;
   std::vector<float> dw_parts;

@@ -1,5 +1,6 @@
-// Raw conv2d kernels (no autograd): im2col + OpenBLAS SGEMM over chunks of the batch, and
-// Winograd F(2x2,3x3) for 3x3 stride-1 convolutions (conv_winograd.cpp). Internal to core.
+// Raw conv2d kernels (no autograd): im2col + OpenBLAS SGEMM over chunks of the batch,
+// Winograd F(2x2,3x3) for 3x3 stride-1 convolutions (conv_winograd.cpp), and a direct kernel
+// for 3x3 convolutions of 1-4 input channels (conv_direct.cpp). Internal to core.
 // The op in conv.cpp checks shapes and records backward; these kernels trust their
 // geometry, so they can be tested and benchmarked alone.
 #pragma once
@@ -14,8 +15,9 @@ namespace janus::detail {
 
 // Which algorithm runs a conv2d. automatic picks Winograd where it is eligible and measured
 // to pay (conv_winograd.cpp), im2col otherwise; the others force one (tests, benchmarks):
-// winograd is F(2x2,3x3), winograd4 F(4x4,3x3) (conv_winograd4.cpp).
-enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2, winograd4 = 3 };
+// winograd is F(2x2,3x3), winograd4 F(4x4,3x3) (conv_winograd4.cpp), direct the few-channel
+// kernel (conv_direct.cpp).
+enum class ConvAlgo : int64_t { automatic = 0, im2col = 1, winograd = 2, winograd4 = 3, direct = 4 };
 
 // Sizes of one conv2d call. Weight is (c_out, c_in / groups, kh, kw).
 struct ConvGeometry {
@@ -67,5 +69,15 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
                        const ConvGeometry& g);
 void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
                         const ConvGeometry& g);
+
+// The direct kernel applies: 3x3 kernel, stride 1, dilation 1, one group, 1 to 4 input
+// channels (any padding on either axis).
+bool direct_eligible(const ConvGeometry& g);
+// Whether automatic dispatch picks it (eligible, output 8+ columns wide).
+bool direct_preferred(const ConvGeometry& g);
+// Same contracts as conv2d_forward / conv2d_backward (no db), for direct_eligible geometries.
+void direct_forward(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g);
+void direct_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
+                     const ConvGeometry& g);
 
 }  // namespace janus::detail

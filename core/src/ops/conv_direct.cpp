@@ -1,0 +1,257 @@
+// conv2d's direct path for few input channels (1 to 4), 3x3 kernel, stride 1, dilation 1, one
+// group: the benchmark CNN's first layer (3->32 @32x32). There im2col's GEMMs are thin (K = 27)
+// and building the column matrix costs about as much as the multiplies. Here each image is
+// copied once into zero-padded planes, and every output row is the sum of c_in*9 shifted input
+// rows times one tap each: the taps are compile-time unrolled (c_in is a template parameter),
+// the loop over the output width is left to the compiler's vectorizer (any -march).
+#include "conv_kernels.h"
+
+#include <janus/core/parallel.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace janus::detail {
+
+bool direct_eligible(const ConvGeometry& g) {
+  return g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 &&
+         g.groups == 1 && g.c_in >= 1 && g.c_in <= 4;
+}
+
+// Measured on 3->32 @32x32 (bench/README.md): the direct path ran fewer instructions and less
+// time than im2col for forward, dx and dw; below 8 output columns a row is shorter than one
+// AVX2 vector, so im2col's wide GEMM keeps those.
+bool direct_preferred(const ConvGeometry& g) { return direct_eligible(g) && g.out_w() >= 8; }
+
+namespace {
+
+// Eight float lanes as one value (GCC/Clang vector extension, as in norm_kernels.cpp): one AVX
+// register, or two SSE registers without -march. Blocks of 16 output columns (two of them)
+// keep a block's accumulators in registers on AVX2 (16 registers) as on AVX-512.
+typedef float V8 __attribute__((vector_size(32)));
+
+inline V8 load8(const float* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+
+constexpr int64_t kBlock = 16;  // output columns per register block
+constexpr int kOutBlock = 4;    // output channels per register block (forward, dw)
+// Fixed batch chunks for dw: each chunk sums its images into its own part, the parts are then
+// added in chunk order, so dw's bits do not depend on the thread count.
+constexpr int64_t kImagesPerPart = 4;
+
+float* scratch(std::vector<float>& buffer, int64_t n) {
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+thread_local std::vector<float> t_xp, t_dyp, t_tmp;
+
+// Buffer sizes. The padded input xp (C_in, PH, S) has a zero border (pad_h rows, pad_w
+// columns) and rows of S = OWr + 2 floats, OWr = OW rounded up to kBlock, so that a block's
+// loads never leave the row; dy's zero-extended copies: dyp (C_out, OH, OWr) for dw, dyq
+// (C_out, OH + 4, S2) with a 2-wide zero border for dx (a full convolution with the flipped
+// taps); dx's rows are computed kBlock at a time, WR = W rounded up.
+struct Dims {
+  int64_t ph, oh, ow, owr, s, wr, s2;
+};
+
+Dims dims(const ConvGeometry& g) {
+  Dims d;
+  d.ph = g.h + 2 * g.pad_h;
+  d.oh = d.ph - 2;
+  d.ow = g.w + 2 * g.pad_w - 2;
+  d.owr = (d.ow + kBlock - 1) / kBlock * kBlock;
+  d.s = d.owr + 2;
+  d.wr = (g.w + kBlock - 1) / kBlock * kBlock;
+  d.s2 = std::max(g.pad_w + d.wr + 2, d.ow + 4);
+  return d;
+}
+
+// out (planes, rows_to, width_to) = in (planes, rows_from, width_from) placed at (row, col)
+// inside a zero border: the padded input xp (row = pad_h, col = pad_w) and dy's zero-extended
+// copies. Only the border is zeroed (the buffers are rewritten for every image).
+void extend(float* out, const float* in, int64_t planes, int64_t rows_from, int64_t width_from, int64_t rows_to,
+            int64_t width_to, int64_t row, int64_t col) {
+  for (int64_t p = 0; p < planes; ++p) {
+    float* plane = out + p * rows_to * width_to;
+    std::fill(plane, plane + row * width_to, 0.0f);
+    for (int64_t r = 0; r < rows_from; ++r) {
+      float* line = plane + (r + row) * width_to;
+      std::fill(line, line + col, 0.0f);
+      std::memcpy(line + col, in + (p * rows_from + r) * width_from, sizeof(float) * width_from);
+      std::fill(line + col + width_from, line + width_to, 0.0f);
+    }
+    std::fill(plane + (rows_from + row) * width_to, plane + rows_to * width_to, 0.0f);
+  }
+}
+
+// xp (C_in, PH, S) = image x (C_in, H, W) inside its zero border.
+void pad_image(float* xp, const float* x, const ConvGeometry& g, const Dims& d) {
+  extend(xp, x, g.c_in, g.h, g.w, d.ph, d.s, g.pad_h, g.pad_w);
+}
+
+// y[o0 .. o0+K) (OH, OW) of one image: each output row block is bias plus the C*9 taps times
+// the input rows shifted by (i, j). tmp holds K rows of OWr floats.
+template <int C, int K>
+void forward_block(float* y, const float* xp, const float* w, const float* bias, int64_t o0, const Dims& d,
+                   float* tmp) {
+  float tap[K][C * 9];
+  for (int k = 0; k < K; ++k)
+    for (int t = 0; t < C * 9; ++t) tap[k][t] = w[(o0 + k) * C * 9 + t];
+  for (int64_t oh = 0; oh < d.oh; ++oh) {
+    for (int64_t ow = 0; ow < d.owr; ow += kBlock) {
+      V8 acc[K][2];
+#pragma GCC unroll 4
+      for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = V8{} + (bias ? bias[o0 + k] : 0.0f);
+#pragma GCC unroll 36
+      for (int t = 0; t < C * 9; ++t) {
+        const float* src = xp + ((t / 9) * d.ph + oh + (t / 3) % 3) * d.s + ow + t % 3;
+        const V8 a = load8(src), b = load8(src + 8);
+#pragma GCC unroll 4
+        for (int k = 0; k < K; ++k) acc[k][0] += tap[k][t] * a, acc[k][1] += tap[k][t] * b;
+      }
+      for (int k = 0; k < K; ++k) store8(tmp + k * d.owr + ow, acc[k][0]), store8(tmp + k * d.owr + ow + 8, acc[k][1]);
+    }
+    for (int k = 0; k < K; ++k) std::memcpy(y + ((o0 + k) * d.oh + oh) * d.ow, tmp + k * d.owr, sizeof(float) * d.ow);
+  }
+}
+
+// part[o0 .. o0+K) (C*9, 8 lanes) += dy x shifted input rows of one image, for input channel c
+// and kernel row i: 3 taps (j) per output channel.
+template <int C, int K>
+void dw_block(float* part, const float* dyp, const float* xp, int64_t o0, int c, int i, const Dims& d) {
+  V8 acc[K][3] = {};
+  for (int64_t oh = 0; oh < d.oh; ++oh) {
+    const float* xr = xp + (c * d.ph + oh + i) * d.s;
+    const float* dr = dyp + (o0 * d.oh + oh) * d.owr;
+    for (int64_t ow = 0; ow < d.owr; ow += 8) {
+      const V8 x0 = load8(xr + ow), x1 = load8(xr + ow + 1), x2 = load8(xr + ow + 2);
+#pragma GCC unroll 4
+      for (int k = 0; k < K; ++k) {
+        const V8 dv = load8(dr + k * d.oh * d.owr + ow);
+        acc[k][0] += dv * x0, acc[k][1] += dv * x1, acc[k][2] += dv * x2;
+      }
+    }
+  }
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < 3; ++j) {
+      float* dst = part + ((o0 + k) * C * 9 + c * 9 + i * 3 + j) * 8;
+      store8(dst, load8(dst) + acc[k][j]);
+    }
+}
+
+// dx (C, H, W) of one image += the full convolution of dyq with the flipped taps:
+// dx[c][p][q] (padded coordinates) = sum over o, i, j of w[o][c][i][j] * dy[o][p-i][q-j].
+template <int C>
+void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g, const Dims& d, float* tmp) {
+  for (int64_t h = 0; h < g.h; ++h) {
+    const int64_t p = h + g.pad_h;
+    for (int64_t q0 = 0; q0 < d.wr; q0 += kBlock) {
+      V8 acc[C][2] = {};
+      for (int64_t o = 0; o < g.c_out; ++o)
+        for (int i = 0; i < 3; ++i) {
+          const float* r = dyq + (o * (d.oh + 4) + p + 2 - i) * d.s2 + g.pad_w + q0 + 2;
+#pragma GCC unroll 3
+          for (int j = 0; j < 3; ++j) {
+            const V8 a = load8(r - j), b = load8(r - j + 8);
+#pragma GCC unroll 4
+            for (int c = 0; c < C; ++c) {
+              const float tap = w[((o * C + c) * 3 + i) * 3 + j];
+              acc[c][0] += tap * a, acc[c][1] += tap * b;
+            }
+          }
+        }
+      for (int c = 0; c < C; ++c) store8(tmp + c * d.wr + q0, acc[c][0]), store8(tmp + c * d.wr + q0 + 8, acc[c][1]);
+    }
+    for (int c = 0; c < C; ++c) {
+      float* dst = dx + (c * g.h + h) * g.w;
+      for (int64_t k = 0; k < g.w; ++k) dst[k] += tmp[c * d.wr + k];
+    }
+  }
+}
+
+template <int C>
+void forward_all(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g) {
+  const Dims d = dims(g);
+  parallel_for(0, g.n, 1, [&](int64_t n0, int64_t n1) {
+    float* xp = scratch(t_xp, C * d.ph * d.s);
+    float* tmp = scratch(t_tmp, kOutBlock * d.owr);
+    for (int64_t n = n0; n < n1; ++n) {
+      pad_image(xp, x + n * C * g.h * g.w, g, d);
+      float* yn = y + n * g.c_out * d.oh * d.ow;
+      int64_t o = 0;
+      for (; o + kOutBlock <= g.c_out; o += kOutBlock) forward_block<C, kOutBlock>(yn, xp, w, bias, o, d, tmp);
+      for (; o < g.c_out; ++o) forward_block<C, 1>(yn, xp, w, bias, o, d, tmp);
+    }
+  });
+}
+
+template <int C>
+void backward_all(float* dx, float* dw, const float* dy, const float* x, const float* w, const ConvGeometry& g) {
+  const Dims d = dims(g);
+  const int64_t xs = C * g.h * g.w, ys = g.c_out * d.oh * d.ow, part = g.c_out * C * 9 * 8;
+  const int64_t n_parts = (g.n + kImagesPerPart - 1) / kImagesPerPart;
+  std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, 8)
+  parallel_for(0, n_parts, 1, [&](int64_t p0, int64_t p1) {
+    float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
+    // dy's copy for dw, or for dx, one after the other: sized for the larger.
+    float* dyp = scratch(t_dyp, g.c_out * std::max(d.oh * d.owr, (d.oh + 4) * d.s2));
+    float* tmp = scratch(t_tmp, C * d.wr);
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
+        if (dw) {
+          pad_image(xp, x + n * xs, g, d);
+          extend(dyp, dy + n * ys, g.c_out, d.oh, d.ow, d.oh, d.owr, 0, 0);
+          float* pp = parts.data() + p * part;
+          for (int c = 0; c < C; ++c)
+            for (int i = 0; i < 3; ++i) {
+              int64_t o = 0;
+              for (; o + kOutBlock <= g.c_out; o += kOutBlock) dw_block<C, kOutBlock>(pp, dyp, xp, o, c, i, d);
+              for (; o < g.c_out; ++o) dw_block<C, 1>(pp, dyp, xp, o, c, i, d);
+            }
+        }
+        if (dx) {
+          extend(dyp, dy + n * ys, g.c_out, d.oh, d.ow, d.oh + 4, d.s2, 2, 2);  // now dyq
+          dx_image<C>(dx + n * xs, dyp, w, g, d, tmp);
+        }
+      }
+  });
+  if (!dw) return;
+  // dw[o][t] += the 8 lanes of every part, in part order.
+  for (int64_t e = 0; e < g.c_out * C * 9; ++e) {
+    float sum = 0.0f;
+    for (int64_t p = 0; p < n_parts; ++p) {
+      const float* a = parts.data() + p * part + e * 8;
+      float s = 0.0f;
+      for (int l = 0; l < 8; ++l) s += a[l];
+      sum += s;
+    }
+    dw[e] += sum;
+  }
+}
+
+}  // namespace
+
+void direct_forward(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g) {
+  switch (g.c_in) {
+    case 1: return forward_all<1>(y, x, w, bias, g);
+    case 2: return forward_all<2>(y, x, w, bias, g);
+    case 3: return forward_all<3>(y, x, w, bias, g);
+    default: return forward_all<4>(y, x, w, bias, g);
+  }
+}
+
+void direct_backward(float* dx, float* dw, const float* dy, const float* x, const float* w, const ConvGeometry& g) {
+  switch (g.c_in) {
+    case 1: return backward_all<1>(dx, dw, dy, x, w, g);
+    case 2: return backward_all<2>(dx, dw, dy, x, w, g);
+    case 3: return backward_all<3>(dx, dw, dy, x, w, g);
+    default: return backward_all<4>(dx, dw, dy, x, w, g);
+  }
+}
+
+}  // namespace janus::detail

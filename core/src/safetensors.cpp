@@ -32,6 +32,9 @@ using ordered_json = nlohmann::ordered_json;
 constexpr uint64_t kMaxHeader = 100u * 1024u * 1024u;
 constexpr size_t kMaxDepth = 8;
 constexpr size_t kMaxRank = 64;
+// The most tensors a header may name: a model has thousands at most, and each entry costs
+// about 100 bytes while it is read, so a 100 MB header of empty entries stays near 100 MB.
+constexpr size_t kMaxTensors = size_t{1} << 20;
 
 enum class DType { f32, f64, f16, bf16, i64, i32 };
 
@@ -168,7 +171,7 @@ class HeaderReader : public nlohmann::json_sax<json> {
     return false;
   }
   // A user string cut to a length fit for a message.
-  static std::string clip(const std::string& s) { return s.size() <= 200 ? s : s.substr(0, 200) + "..."; }
+  static std::string clip(const std::string& s) { return excerpt(s, 200); }
   std::string where() {
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it)
       if (it->kind == Kind::entry) return fmt::format("tensor '{}': ", clip(entries.back().name));
@@ -235,6 +238,8 @@ class HeaderReader : public nlohmann::json_sax<json> {
         seen_metadata_ = true;
         kind = Kind::meta;
       } else {
+        if (entries.size() == kMaxTensors)
+          return fail(fmt::format("the header names more than {} tensors", kMaxTensors));
         entries.emplace_back();
         entries.back().name = f->key;
         kind = Kind::entry;

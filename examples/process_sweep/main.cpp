@@ -70,7 +70,8 @@ std::string loss_cell(double v) { return fmt::format("{:.9g}", v); }
 
 // The rows already in `path` (none when it does not exist); a file with other columns throws.
 Rows read_rows(const std::string& path, const std::vector<std::string>& columns) {
-  if (!std::filesystem::exists(path)) return {};
+  std::error_code ec;  // a symlink loop or an unreadable folder is an error below, not an exception here
+  if (!std::filesystem::exists(path, ec)) return {};
   const training::CsvTable t = training::read_csv(path);
   JANUS_CHECK(t.columns == columns,
               "{} has the columns [{}], expected [{}] (a file of another program? use another --out)", path,
@@ -142,7 +143,8 @@ void print_table(const Rows& rows, const std::string& mode) {
 // --plot-only: the figures and tables from --out's CSV, nothing trained.
 int plot_only(const Options& o) {
   const std::string csv_path = join_path(o.out, "process_sweep.csv");
-  JANUS_CHECK(std::filesystem::exists(csv_path), "--plot-only: no {} (run a sweep into --out first)", csv_path);
+  std::error_code ec;
+  JANUS_CHECK(std::filesystem::exists(csv_path, ec), "--plot-only: no {} (run a sweep into --out first)", csv_path);
   const Rows rows = read_rows(csv_path, kColumns);
   for (const std::string m : {"mpirun", "simulated"}) plot_mode(o.out, csv_path, rows, m);
   for (const std::string m : {"mpirun", "simulated"}) print_table(rows, m);

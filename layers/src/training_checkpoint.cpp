@@ -79,7 +79,7 @@ void check_finite(const SafetensorsFile& file, const std::string& where) {
     const float* p = t.data();
     for (int64_t i = 0; i < t.numel(); ++i)
       JANUS_CHECK(std::isfinite(p[i]), "{}: key '{}' holds {} at element {} (of shape {}); a checkpoint holds finite "
-                  "values only (did the run diverge before it was saved?)", where, key, p[i], i, shape_str(t.shape()));
+                  "values only (did the run diverge before it was saved?)", where, excerpt(key), p[i], i, shape_str(t.shape()));
   }
 }
 
@@ -121,9 +121,9 @@ void check_run_settings(const SafetensorsFile& file, const RunSettings& expected
   for (const auto& [name, value] : expected) {
     auto it = stored.find(name);
     JANUS_CHECK(it != stored.end(), "{}: {}: the checkpoint does not record it (given {}); it was saved without "
-                "this run setting, so a resume cannot be checked to continue the same run", where, name, value);
+                "this run setting, so a resume cannot be checked to continue the same run", where, name, excerpt(value));
     JANUS_CHECK(it->second == value, "{}: {}: the checkpoint has {}, given {} (resume with the run's settings)", where,
-                name, it->second, value);
+                name, excerpt(it->second), excerpt(value));
   }
 }
 
@@ -131,7 +131,7 @@ void check_format(const SafetensorsFile& file, const std::string& where) {
   auto format = file.metadata.find("format");
   JANUS_CHECK(format != file.metadata.end() && format->second == kFormat,
               "{}: expected metadata format '{}' (got {}); a model-only file loads with nn::load_state_dict", where,
-              kFormat, format == file.metadata.end() ? "none" : "'" + format->second + "'");
+              kFormat, format == file.metadata.end() ? "none" : "'" + excerpt(format->second) + "'");
 }
 
 void append_prefixed(NamedTensors& out, const NamedTensors& part, const std::string& prefix) {
@@ -181,10 +181,10 @@ int64_t load_training_checkpoint(const std::string& path, Module& model, optim::
   for (const auto& [key, t] : file.tensors)
     JANUS_CHECK(key == "epoch" || key.rfind("model.", 0) == 0 || key.rfind("optimizer.", 0) == 0 ||
                     key.rfind("scheduler.", 0) == 0,
-                "{}: unexpected key '{}' (expected model.*, optimizer.*, scheduler.* or epoch)", where, key);
+                "{}: unexpected key '{}' (expected model.*, optimizer.*, scheduler.* or epoch)", where, excerpt(key));
   const NamedTensors sched_part = take_prefixed(file.tensors, "scheduler.");
   JANUS_CHECK(sched_part.empty() || scheduler, "{}: the file holds a {} scheduler state; pass the scheduler to restore",
-              where, file.metadata.count("scheduler") ? file.metadata.at("scheduler") : "");
+              where, file.metadata.count("scheduler") ? excerpt(file.metadata.at("scheduler")) : "");
   JANUS_CHECK(!sched_part.empty() || !scheduler, "{}: expected a scheduler state (keys scheduler.*) for the {} (got none)",
               where, scheduler ? scheduler->kind() : "");
   NamedTensors epoch_part;

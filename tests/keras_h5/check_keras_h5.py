@@ -148,6 +148,72 @@ run = subprocess.run([program, "read", chunked, os.path.join(scratch, "chunked.j
 check(run.returncode == 1 and "layers/dense/vars/0" in run.stderr and "in chunks" in run.stderr,
       f"a gzip-compressed dataset is refused by name (got rc {run.returncode}: {run.stderr.strip()})")
 
+
+def copy_of(src_path, dst_path, edit):
+    """dst = src's groups and datasets, then edit(f) on the open copy."""
+    with h5py.File(src_path, "r") as src, h5py.File(dst_path, "w") as f:
+        def copy(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                f.create_dataset(name, data=obj[()])
+            else:
+                f.require_group(name)
+        src.visititems(copy)
+        edit(f)
+
+
+def refused(path, *needles, seconds=20):
+    """Loading `path` ends within `seconds` with exit 1 and every needle in the message."""
+    try:
+        run = subprocess.run([program, "read", path, path + ".json"], capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        check(False, f"{path}: load_weights still running after {seconds} s")
+        return ""
+    check(run.returncode == 1 and all(n in run.stderr for n in needles),
+          f"{path}: refused naming {needles} (got rc {run.returncode}: {run.stderr.strip()[:300]})")
+    return run.stderr
+
+
+# Links out of the file: an external link made HDF5 open another file (a FIFO there hung the
+# load forever; a big file there was read as the weights); external raw storage read values
+# from a file the user never named. Both are refused; so is a soft link.
+fifo = os.path.join(scratch, "elsewhere.fifo")
+if os.path.exists(fifo):
+    os.unlink(fifo)
+os.mkfifo(fifo)
+ext_link = os.path.join(scratch, "external_link.weights.h5")
+def link_out(f):
+    del f["layers/dense"]
+    f["layers/dense"] = h5py.ExternalLink(fifo, "/")
+copy_of(keras_file, ext_link, link_out)
+refused(ext_link, "layers/dense", "is an external link")
+soft = os.path.join(scratch, "soft_link.weights.h5")
+def soft_link(f):
+    del f["layers/dense"]
+    f["layers/dense"] = h5py.SoftLink("/layers/conv2d")
+copy_of(keras_file, soft, soft_link)
+refused(soft, "layers/dense", "is a soft link")
+raw = os.path.join(scratch, "elsewhere.bin")
+with open(raw, "wb") as out_raw:
+    out_raw.write(np.array([1.0, 2.0], dtype=np.float32).tobytes())
+ext_storage = os.path.join(scratch, "external_storage.weights.h5")
+def store_out(f):
+    del f["layers/dense/vars/1"]
+    f.create_dataset("layers/dense/vars/1", shape=(2,), dtype=np.float32, external=[(raw, 0, 8)])
+copy_of(keras_file, ext_storage, store_out)
+refused(ext_storage, "layers/dense/vars/1", "in external files")
+
+# 100k extra groups under "layers": listing them was quadratic (160k links ran past 15 min)
+# and the message named every one of them.
+crowded = os.path.join(scratch, "crowded.weights.h5")
+def crowd(f):
+    g = f["layers/re_lu"]
+    for i in range(100_000):
+        f["layers"][f"extra_{i:06d}"] = g
+copy_of(keras_file, crowded, crowd)
+message = refused(crowded, "match no layer", "more", seconds=60)
+check(len(message) < 4000, f"the message for 100k unknown groups is short (got {len(message)} bytes)")
+os.unlink(fifo)
+
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

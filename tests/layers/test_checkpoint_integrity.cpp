@@ -186,3 +186,22 @@ TEST_CASE("a training checkpoint missing a momentum buffer is refused", "[checkp
   CHECK_THAT(load_error(path), Contains(path) && Contains("saved for parameter slot(s) [0,1,2,3]") &&
                                    Contains("holds it for [0,2,3]") && Contains("momentum"));
 }
+
+TEST_CASE("a checkpoint's run setting is quoted clipped and without control bytes", "[checkpoint][hostile]") {
+  TempDir dir;
+  const std::string path = dir.file("ck.safetensors");
+  Trained t = trained(5);
+  // A 1 MB value with terminal escapes: the error printed all of it, raw, to the terminal.
+  const std::string hostile = "\x1b[2J" + std::string(1 << 20, 'z');
+  nn::save_training_checkpoint(path, *t.net, *t.opt, nullptr, 1, {{"--norm", hostile}});
+  Trained fresh = trained(6);
+  std::string msg;
+  try {
+    nn::load_training_checkpoint(path, *fresh.net, *fresh.opt, nullptr, {{"--norm", "bn"}});
+  } catch (const Error& e) {
+    msg = e.what();
+  }
+  CHECK_THAT(msg, Contains("--norm") && Contains("\\x1b[2J") && Contains("(1048580 bytes)") && Contains("given bn"));
+  CHECK(msg.size() < 400);
+  CHECK(msg.find('\x1b') == std::string::npos);
+}

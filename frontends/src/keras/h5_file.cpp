@@ -54,6 +54,10 @@ std::string image_name(const std::string& path) {
   return fmt::format("{}.janus-image.{}.{}", path, static_cast<long>(getpid()), counter++);
 }
 
+const char* link_kind(H5L_type_t type) {
+  return type == H5L_TYPE_EXTERNAL ? "an external" : type == H5L_TYPE_SOFT ? "a soft" : "a user-defined";
+}
+
 Handle core_fapl() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   JANUS_CHECK(fapl.get() >= 0 && H5Pset_fapl_core(fapl.get(), 1 << 20, 0) >= 0,
@@ -160,13 +164,25 @@ bool Reader::exists(const std::string& object) const {
   while (from <= object.size()) {
     size_t slash = object.find('/', from);
     if (slash == std::string::npos) slash = object.size();
-    if (H5Lexists(file_.get(), object.substr(0, slash).c_str(), H5P_DEFAULT) <= 0) {
+    const std::string prefix = object.substr(0, slash);
+    if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
       H5Eclear2(H5E_DEFAULT);
       return false;
     }
+    require_hard_link(prefix);
     from = slash + 1;
   }
   return true;
+}
+
+// Keras and h5py write hard links only. An external link would make HDF5 open another file
+// the user never named (a FIFO there blocks forever), and a soft link can loop: both refused.
+void Reader::require_hard_link(const std::string& object) const {
+  H5L_info_t info;
+  JANUS_CHECK(H5Lget_info(file_.get(), object.c_str(), &info, H5P_DEFAULT) >= 0,
+              "{}: \"{}\": cannot read the link \"{}\" ({})", who_, path_, excerpt(object), hdf5_reason());
+  JANUS_CHECK(info.type == H5L_TYPE_HARD, "{}: \"{}\": \"{}\" is {} link; janus follows only the hard links Keras "
+              "writes, never into another file", who_, path_, excerpt(object), link_kind(info.type));
 }
 
 bool Reader::is_group(const std::string& object) const {
@@ -186,27 +202,39 @@ bool Reader::is_dataset(const std::string& object) const {
 }
 
 std::vector<std::string> Reader::children(const std::string& group) const {
+  JANUS_CHECK(exists(group), "{}: \"{}\": there is no group \"{}\"", who_, path_, group);
   Quiet q;
   Handle g(H5Gopen2(file_.get(), group.c_str(), H5P_DEFAULT), H5Gclose);
   JANUS_CHECK(g.get() >= 0, "{}: \"{}\": cannot open the group \"{}\" ({})", who_, path_, group, hdf5_reason());
-  H5G_info_t info;
-  JANUS_CHECK(H5Gget_info(g.get(), &info) >= 0, "{}: \"{}\": cannot read the group \"{}\" ({})", who_, path_, group,
-              hdf5_reason());
-  std::vector<std::string> names;
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t n = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    JANUS_CHECK(n >= 0, "{}: \"{}\": cannot read the names in \"{}\" ({})", who_, path_, group, hdf5_reason());
-    std::string name(static_cast<size_t>(n) + 1, '\0');
-    JANUS_CHECK(H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
-                                   H5P_DEFAULT) == n,
-                "{}: \"{}\": cannot read the names in \"{}\" ({})", who_, path_, group, hdf5_reason());
-    name.resize(static_cast<size_t>(n));
-    names.push_back(name);
-  }
-  return names;
+  // One pass over the links (H5Lget_name_by_idx per index is quadratic on old-style groups:
+  // 160k links took more than 15 minutes); the names come with their link types.
+  struct Listing {
+    std::vector<std::string> names;
+    std::string not_hard;
+    H5L_type_t type = H5L_TYPE_HARD;
+  } listing;
+  hsize_t index = 0;
+  const herr_t rc = H5Literate(
+      g.get(), H5_INDEX_NAME, H5_ITER_INC, &index,
+      [](hid_t, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+        auto* l = static_cast<Listing*>(data);
+        if (info->type != H5L_TYPE_HARD) {
+          l->not_hard = name;
+          l->type = info->type;
+          return 1;  // stop
+        }
+        l->names.emplace_back(name);
+        return 0;
+      },
+      &listing);
+  JANUS_CHECK(rc >= 0, "{}: \"{}\": cannot read the names in \"{}\" ({})", who_, path_, group, hdf5_reason());
+  JANUS_CHECK(listing.not_hard.empty(), "{}: \"{}\": \"{}/{}\" is {} link; janus follows only the hard links Keras "
+              "writes, never into another file", who_, path_, group, excerpt(listing.not_hard), link_kind(listing.type));
+  return listing.names;
 }
 
 Shape Reader::shape(const std::string& dataset) const {
+  JANUS_CHECK(exists(dataset), "{}: \"{}\": there is no dataset \"{}\"", who_, path_, dataset);
   Quiet q;
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   JANUS_CHECK(d.get() >= 0, "{}: \"{}\": \"{}\" is not a dataset ({})", who_, path_, dataset, hdf5_reason());
@@ -241,6 +269,9 @@ Shape Reader::shape(const std::string& dataset) const {
   JANUS_CHECK(layout == H5D_CONTIGUOUS || layout == H5D_COMPACT, "{}: \"{}\": the dataset \"{}\" is stored {}; "
               "janus reads the contiguous or compact datasets Keras writes", who_, path_, dataset,
               layout == H5D_CHUNKED ? "in chunks (chunked or compressed)" : "in an unknown layout");
+  // External storage keeps the values in other files, named by the file: never read them.
+  JANUS_CHECK(H5Pget_external_count(dcpl.get()) == 0, "{}: \"{}\": the dataset \"{}\" keeps its values in external "
+              "files; janus reads only values stored inside the .weights.h5 file", who_, path_, dataset);
   JANUS_CHECK(count == 0 || H5Dget_storage_size(d.get()) == count * element, "{}: \"{}\": the dataset \"{}\" of "
               "shape {} holds {} bytes, expected {} (truncated or damaged file?)", who_, path_, dataset, shape_str(s),
               static_cast<unsigned long long>(H5Dget_storage_size(d.get())), count * element);
@@ -248,6 +279,7 @@ Shape Reader::shape(const std::string& dataset) const {
 }
 
 Tensor Reader::read(const std::string& dataset, const Shape& shape) const {
+  JANUS_CHECK(exists(dataset), "{}: \"{}\": there is no dataset \"{}\"", who_, path_, dataset);
   Quiet q;
   Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   JANUS_CHECK(d.get() >= 0, "{}: \"{}\": \"{}\" is not a dataset ({})", who_, path_, dataset, hdf5_reason());

@@ -53,7 +53,9 @@ class Reader {
  public:
   // A file larger than `max_bytes` is refused before it is read.
   Reader(std::string path, std::string who, uint64_t max_bytes);
-  bool exists(const std::string& object) const;  // every link on the path exists
+  // Every link on the path exists; a link on it that is not a hard link (external, soft) is an
+  // error, so no call ever leaves the file.
+  bool exists(const std::string& object) const;
   bool is_group(const std::string& object) const;
   bool is_dataset(const std::string& object) const;
   std::vector<std::string> children(const std::string& group) const;  // in name order
@@ -63,6 +65,7 @@ class Reader {
   const std::string& path() const { return path_; }
 
  private:
+  void require_hard_link(const std::string& object) const;
   std::string path_, who_;
   std::string image_;  // the file's bytes: HDF5 reads them from memory
   Handle file_;

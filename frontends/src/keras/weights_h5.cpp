@@ -38,6 +38,19 @@ std::string tuple_text(const Shape& s) {
   return out + (s.size() == 1 ? ",)" : ")");
 }
 
+// Names read from the file, quoted for a message: the first few, each clipped, then how many
+// more (a hostile file may hold 100k groups with long names).
+template <typename Names>
+std::string some_names(const Names& names, size_t shown = 8) {
+  std::string out;
+  size_t i = 0;
+  for (const std::string& n : names) {
+    if (i == shown) return out + fmt::format(" and {} more", names.size() - shown);
+    out += fmt::format("{}\"{}\"", i++ ? ", " : "", excerpt(n, 64));
+  }
+  return out;
+}
+
 std::string describe_weights(const NamedTensors& w) {
   if (w.empty()) return "no variables";
   std::string out;
@@ -113,7 +126,7 @@ void Model::load_weights_h5(const std::string& path) {
     for (size_t i = 0; i < want.size(); ++i) {
       const std::string ds = fmt::format("{}/{}", vars, i);
       JANUS_CHECK(file.is_dataset(ds), "{}: \"{}\" is missing or not a dataset (Keras numbers a layer's variables "
-                  "0, 1, ...; found: {})", who, ds, fmt::join(names, ", "));
+                  "0, 1, ...; found: {})", who, ds, some_names(names));
       const Shape s = file.shape(ds);
       const Shape& expected = want[i].second.shape();
       JANUS_CHECK(s == expected, "{}: \"{}\" has shape {} but {} is {} (Keras layouts: Conv2D kernel (kh, kw, in, "
@@ -124,7 +137,7 @@ void Model::load_weights_h5(const std::string& path) {
   }
   JANUS_CHECK(unused.empty(), "load_weights: \"{}\" has groups {} under \"layers\" that match no layer of model \"{}\" "
               "(its layers are stored as {}); the file belongs to another model", path,
-              fmt::format("\"{}\"", fmt::join(unused, "\", \"")), name_, [&] {
+              some_names(unused), name_, [&] {
                 std::vector<std::string> g;
                 for (const auto& [group, layer] : h5_layer_groups()) g.push_back(group);
                 return fmt::format("{}", fmt::join(g, ", "));

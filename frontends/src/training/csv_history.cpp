@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -44,7 +45,10 @@ CsvHistory::CsvHistory(std::string path, std::vector<std::string> columns)
 
 CsvHistory CsvHistory::reopen(std::string path, std::vector<std::string> columns, size_t keep_rows) {
   std::vector<std::vector<std::string>> kept;
-  if (std::ifstream(path).good()) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  JANUS_CHECK(!ec, "CsvHistory: cannot access '{}': {}", path, ec.message());
+  if (exists) {  // read_csv refuses a FIFO or a directory there
     CsvTable old = read_csv(path);
     JANUS_CHECK(old.columns == columns, "CsvHistory {}: cannot append, the file has columns {} (expected {})", path,
                 fmt::join(old.columns, ","), fmt::join(columns, ","));
@@ -90,6 +94,7 @@ static std::vector<std::string> split_line(const std::string& line) {
 }
 
 CsvTable read_csv(const std::string& path) {
+  require_regular_file(path, "read_csv");  // a FIFO would block the open below forever
   std::ifstream in(path);
   JANUS_CHECK(in.good(), "read_csv: cannot open {}", path);
   CsvTable t;

@@ -3,9 +3,13 @@
 
 #include <janus/core/error.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace janus::training {
 
@@ -25,12 +29,16 @@ std::string ensure_output_dir(const std::string& dir, const std::string& flag) {
     fs::create_directories(dir, ec);
     JANUS_CHECK(!ec, "{} {}: cannot create directory: {}", flag, dir, ec.message());
   }
+  // The probe is a new file of our own: whatever sits under its name (a FIFO that would block
+  // open(), a symlink whose target would be truncated) is removed first, and O_EXCL |
+  // O_NOFOLLOW refuse anything that appears there in between.
   const std::string probe = join_path(dir, ".janus_write_probe");
-  std::FILE* f = std::fopen(probe.c_str(), "wb");
-  JANUS_CHECK(f != nullptr, "{} {}: directory is not writable (check its permissions or choose another --out)",
-              flag, dir);
-  std::fclose(f);
-  std::remove(probe.c_str());
+  ::unlink(probe.c_str());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  JANUS_CHECK(fd >= 0, "{} {}: directory is not writable: {} (check its permissions or choose another --out)", flag,
+              dir, std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
   return dir;
 }
 

@@ -35,6 +35,7 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string
   uint64_t limit = bound(out);
   size_t pos = 0;
   std::vector<uint8_t> chunk(1 << 16);
+  bool reserved = false;
   // A gzip file may hold several members back to back; inflate each in turn.
   while (pos < bytes.size()) {
     z_stream zs{};
@@ -56,7 +57,14 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string
                   "{}: '{}' inflates to more than {} bytes, the most it may hold (stopped at compressed byte {})",
                   who, path, limit, pos + (bytes.size() - pos - zs.avail_in));
       out.insert(out.end(), chunk.data(), chunk.data() + produced);
-      if (produced > 0) limit = bound(out);
+      if (produced > 0) {
+        limit = bound(out);
+        // After the first chunk (which holds the header) the bound is the exact size: hold
+        // that much at once, since growing by doubling would peak at twice the documented
+        // limit. It is only address space until inflated bytes are written into it.
+        if (!reserved) out.reserve(static_cast<size_t>(limit));
+        reserved = true;
+      }
     }
     const size_t consumed = bytes.size() - pos - zs.avail_in;
     const char* msg = zs.msg;

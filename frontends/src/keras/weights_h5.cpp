@@ -10,6 +10,7 @@
 #include <janus/keras/model.h>
 
 #include "h5_file.h"
+#include "h5_reader.h"
 #include "keras_internal.h"
 
 #include <map>
@@ -125,13 +126,14 @@ void Model::load_weights_h5(const std::string& path) {
     NamedTensors got;
     for (size_t i = 0; i < want.size(); ++i) {
       const std::string ds = fmt::format("{}/{}", vars, i);
-      JANUS_CHECK(file.is_dataset(ds), "{}: \"{}\" is missing or not a dataset (Keras numbers a layer's variables "
-                  "0, 1, ...; found: {})", who, ds, some_names(names));
-      const Shape s = file.shape(ds);
+      const std::optional<h5::Dataset> d = file.dataset(ds);
+      JANUS_CHECK(d, "{}: \"{}\" is missing or not a dataset (Keras numbers a layer's variables 0, 1, ...; found: "
+                  "{})", who, ds, some_names(names));
       const Shape& expected = want[i].second.shape();
-      JANUS_CHECK(s == expected, "{}: \"{}\" has shape {} but {} is {} (Keras layouts: Conv2D kernel (kh, kw, in, "
-                  "out), Dense kernel (in, out))", who, ds, tuple_text(s), want[i].first, tuple_text(expected));
-      got.emplace_back(want[i].first, file.read(ds, s));
+      JANUS_CHECK(d->shape == expected, "{}: \"{}\" has shape {} but {} is {} (Keras layouts: Conv2D kernel (kh, kw, "
+                  "in, out), Dense kernel (in, out))", who, ds, tuple_text(d->shape), want[i].first,
+                  tuple_text(expected));
+      got.emplace_back(want[i].first, file.read(*d));
     }
     staged.emplace_back(layer, std::move(got));
   }

@@ -1,7 +1,7 @@
-// save_weights / load_weights / ModelCheckpoint with "*.weights.h5": Keras 3's HDF5 layout
-// through Debian's libhdf5. Round trips (Sequential and functional), atomic writes, other
-// .h5 names refused, and damaged or foreign files: a janus::Error naming the file and the
-// object, never a crash, and nothing printed by HDF5 on stderr.
+// save_weights / load_weights / ModelCheckpoint with "*.weights.h5": Keras 3's HDF5 layout,
+// written through Debian's libhdf5 and read by janus' own HDF5 parser. Round trips
+// (Sequential and functional), atomic writes, other .h5 names refused, and damaged or foreign
+// files: a janus::Error naming the file and the object, never a crash, nothing on stderr.
 // (tests/keras_h5/check_keras_h5.py checks the same files with h5py.)
 #include <catch2/catch.hpp>
 
@@ -194,4 +194,50 @@ TEST_CASE("a truncated or foreign .weights.h5 is a janus::Error naming the file,
   // The model is as it was after all these failures.
   const NamedTensors after = model.get_weights();
   for (size_t i = 0; i < after.size(); ++i) CHECK_THAT(after[i].second, IsIdentical(before[i].second));
+}
+
+// The shape of the crash fuzzing found in libhdf5 1.10.8 (H5Dopen2 -> H5O_shared_decode ->
+// H5SM_get_fheap_addr reading address 0): a dataset whose datatype message claims to be
+// shared. janus' file has version 1 object headers; a message there is type (2), size (2),
+// flags (1), reserved (3), then its body, and a float32 LE datatype body starts with class 1
+// version 1 (0x11), bit fields 0x20 0x1f 0x00 and size 4.
+TEST_CASE("a .weights.h5 whose datatype message claims to be shared is refused, the model untouched", "[keras][h5]") {
+  TempDir dir;
+  keras::Sequential model = conv_model();
+  randomize(model, 11);
+  const std::string good = dir.file("good.weights.h5");
+  model.save_weights(good);
+  const std::string bytes = slurp(good);
+  const std::string body("\x11\x20\x1f\x00\x04\x00\x00\x00", 8);
+  const size_t at = bytes.find(body);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(at >= 8);
+  REQUIRE(bytes.compare(at - 8, 2, std::string("\x03\x00", 2)) == 0);  // message type 0x0003: datatype
+  const size_t flags = at - 4;
+  REQUIRE((bytes[flags] & 0x02) == 0);
+  keras::Sequential other = conv_model();
+  randomize(other, 12);
+  const NamedTensors before = other.get_weights();
+  // The flag alone, and the flag with the body rewritten as libhdf5 would decode a reference
+  // into the shared message heap (shared message version 3, type 1 "in the heap", an 8-byte id).
+  std::string flagged = bytes;
+  flagged[flags] = static_cast<char>(flagged[flags] | 0x02);
+  std::string heap_ref = flagged;
+  heap_ref.replace(at, 10, std::string("\x03\x01\x07\x00\x00\x00\x00\x00\x00\x00", 10));
+  for (const std::string& damaged : {flagged, heap_ref}) {
+    const std::string path = dir.file("shared.weights.h5");
+    spit(path, damaged);
+    const std::string err = stderr_of([&] {
+      try {
+        other.load_weights(path);
+        FAIL("a shared datatype message was read");
+      } catch (const Error& e) {
+        CHECK_THAT(e.what(), Contains("load_weights") && Contains(path) && Contains("shared") &&
+                             Contains("datatype message") && Contains("layers/"));
+      }
+    });
+    CHECK(err.empty());
+    const NamedTensors after = other.get_weights();
+    for (size_t i = 0; i < after.size(); ++i) CHECK_THAT(after[i].second, IsIdentical(before[i].second));
+  }
 }

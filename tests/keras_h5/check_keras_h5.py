@@ -214,6 +214,155 @@ message = refused(crowded, "match no layer", "more", seconds=60)
 check(len(message) < 4000, f"the message for 100k unknown groups is short (got {len(message)} bytes)")
 os.unlink(fifo)
 
+
+# ---- janus' own HDF5 parser against h5py: every layout h5py can give a Keras-like file ----
+# `dump` lists what janus' reader finds (groups, datasets, values as float32); h5py's reading
+# of the same file is the reference.
+
+def dump(path):
+    out = path + ".dump.json"
+    run = subprocess.run([program, "dump", path, out], capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        return run, None
+    with open(out) as f:
+        return run, json.load(f)
+
+
+def h5py_view(path):
+    found = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            found[name] = np.asarray(obj[()]).astype(np.float32) if isinstance(obj, h5py.Dataset) else None
+        f.visititems(visit)
+    return found
+
+
+def reads_like_h5py(path, what):
+    run, got = dump(path)
+    if run.returncode != 0:
+        check(False, f"{what}: janus reads {path} (got rc {run.returncode}: {run.stderr.strip()[:400]})")
+        return
+    want = h5py_view(path)
+    check(sorted(got) == sorted(want), f"{what}: janus finds the objects h5py finds ({len(got)} vs {len(want)}: "
+          f"{sorted(set(got) ^ set(want))[:5]})")
+    bad = []
+    for name, v in want.items():
+        g = got.get(name, "missing")
+        if v is None:
+            if g is not None:
+                bad.append(name)
+        elif not isinstance(g, dict) or tuple(g["shape"]) != v.shape or \
+                not np.array_equal(np.array(g["data"], dtype=np.float32).reshape(v.shape), v):
+            bad.append(name)
+    check(not bad, f"{what}: janus' values and shapes equal h5py's (differ: {bad[:5]})")
+
+
+def compact(group, name, data):
+    """A dataset with compact layout (values inside the object header), through h5py's low-level API."""
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_layout(h5py.h5d.COMPACT)
+    space = h5py.h5s.create(h5py.h5s.SCALAR) if data.ndim == 0 else h5py.h5s.create_simple(data.shape)
+    ds = h5py.h5d.create(group.id, name.encode(), h5py.h5t.py_create(data.dtype), space, dcpl=dcpl)
+    ds.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(data))
+
+
+def many_kinds(g):
+    """Every element type janus converts, a scalar, compact layout and attributes, in group g (<= 8 links)."""
+    v = rng.standard_normal((3, 5))
+    g["f64"] = v
+    g["f32_big"] = v.astype(">f4")
+    g["f64_big"] = v.astype(">f8")
+    g["ints"] = np.round(v * 50).astype(np.int8)
+    g["uints"] = (np.abs(np.round(v * 1000)) * 40).astype(">u4")
+    g["wide"] = (np.round(v * 1e6) * 1e6).astype(np.int64)
+    g["scalar"] = np.float32(2.5)
+    compact(g, "compact", (v * 3).astype(np.float32))
+    g.attrs["note"] = "attributes are skipped"
+    g["f64"].attrs["unit"] = np.arange(4)
+
+
+def h5py_layers(path, file_kwargs, per_dataset=None):
+    """The Sequential's weights (`written`) in Keras' layout, h5py opened with file_kwargs."""
+    with h5py.File(path, "w", **file_kwargs) as f:
+        f.create_group("vars")
+        for group, shapes in seq_layers:
+            g = f.create_group(f"layers/{group}/vars")
+            g.attrs["layer"] = group
+            for i, _ in enumerate(shapes):
+                (per_dataset or (lambda g, n, v: g.create_dataset(n, data=v)))(g, str(i), written[(group, i)])
+        kinds = f.create_group("kinds")
+        many_kinds(kinds)
+
+
+def loads_written(path, what):
+    """load_weights of `path` into the Sequential gives the values `written` holds."""
+    out = path + ".json"
+    run = subprocess.run([program, "read", path, out], capture_output=True, text=True, timeout=60)
+    if run.returncode != 0:
+        check(False, f"{what}: load_weights reads {path} (got rc {run.returncode}: {run.stderr.strip()[:400]})")
+        return
+    held = internal(out)
+    check(np.array_equal(held["conv2d.weight"], written[("conv2d", 0)].transpose(3, 2, 0, 1)) and
+          np.array_equal(held["dense.weight"], written[("dense", 0)].T) and
+          np.array_equal(first(held, "batch_normalization.running_var", "batch_normalization.moving_variance"),
+                         written[("batch_normalization", 3)]), f"{what}: load_weights gives the values h5py wrote")
+
+
+for label, kwargs in [("libver earliest (superblock 0, v1 object headers, old-style groups)", {}),
+                      ("libver latest (superblock 3, v2 object headers, new-style groups)", {"libver": "latest"}),
+                      ("track_order (new-style groups, creation order)", {"track_order": True}),
+                      ("libver latest with track_order", {"libver": "latest", "track_order": True})]:
+    path = os.path.join(scratch, "h5py_" + "_".join(f"{k}_{v}" for k, v in kwargs.items()) + ".weights.h5")
+    h5py_layers(path, kwargs)
+    reads_like_h5py(path, label)
+    loads_written(path, label)
+
+# Float64 and big-endian weights, compact layout: load_weights converts them to float32.
+for label, store in [("float64 weights", lambda g, n, v: g.create_dataset(n, data=v.astype(np.float64))),
+                     ("big-endian float32 weights", lambda g, n, v: g.create_dataset(n, data=v.astype(">f4"))),
+                     ("compact weights", lambda g, n, v: compact(g, n, v))]:
+    path = os.path.join(scratch, label.replace(" ", "_") + ".weights.h5")
+    h5py_layers(path, {}, store)
+    loads_written(path, label)
+
+# Big groups: 200 datasets in one group and 300 layer groups, so old-style groups need many
+# symbol table nodes under a B-tree of more than one level.
+big = os.path.join(scratch, "big_groups.weights.h5")
+with h5py.File(big, "w") as f:
+    g = f.create_group("layers/many/vars")
+    for i in range(200):
+        g[str(i)] = np.full((2,), i, dtype=np.float32)
+    for i in range(300):
+        f.create_group(f"layers/layer_{i:03d}/vars")["0"] = np.float32(i)
+reads_like_h5py(big, "200 datasets in a group and 300 layer groups")
+many_vars = os.path.join(scratch, "many_vars.weights.h5")
+copy_of(keras_file, many_vars, lambda f: [f["layers/dense/vars"].create_dataset(f"x{i}", data=np.float32(i))
+                                          for i in range(200)])
+refused(many_vars, "\"layers/dense/vars\" holds 202 variables but the layer has 2")
+
+# Refused, by name: dense link storage (libver latest, 100 links in one group: a fractal heap),
+# a dataset whose datatype is a committed (named) datatype (a shared message), a string.
+dense = os.path.join(scratch, "dense_links.weights.h5")
+with h5py.File(keras_file, "r") as src, h5py.File(dense, "w", libver="latest") as f:
+    for name in [n for n, v in objects(keras_file).items() if v is not None]:
+        f[name] = src[name][()]
+    for i in range(100):
+        f["layers/dense/vars"][f"extra_{i}"] = np.float32(i)
+refused(dense, "\"layers/dense/vars\"", "dense storage")
+committed = os.path.join(scratch, "committed_type.weights.h5")
+def commit_type(f):
+    f["t"] = np.dtype("f4")
+    del f["layers/dense/vars/1"]
+    f.create_dataset("layers/dense/vars/1", data=np.zeros(2, np.float32), dtype=f["t"])
+copy_of(keras_file, committed, commit_type)
+refused(committed, "\"layers/dense/vars/1\"", "shared")
+string = os.path.join(scratch, "string.weights.h5")
+def string_values(f):
+    del f["layers/dense/vars/1"]
+    f["layers/dense/vars/1"] = np.array([b"ab", b"cd"])
+copy_of(keras_file, string, string_values)
+refused(string, "\"layers/dense/vars/1\"", "string values", "expected numbers")
+
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

@@ -2,11 +2,15 @@
 // as DIR/<model>.weights.h5 and their internal (channels-first) tensors as DIR/<model>.json,
 // so the script can check Keras' names, shapes and layouts against what janus holds;
 // `read FILE OUT` loads a .weights.h5 that h5py wrote into the Sequential model and dumps its
-// internal tensors to OUT.
+// internal tensors to OUT; `dump FILE OUT` lists every group and dataset janus' HDF5 reader
+// finds in FILE (any layout, not only Keras') with the values as float32, for the script to
+// compare with what h5py reads.
 #include <janus/core/random.h>
 #include <janus/keras/keras.h>
 
 #include <nlohmann/json.hpp>
+
+#include "h5_reader.h"  // frontends/src/keras: the reader itself, for `dump`
 
 #include <fstream>
 #include <iostream>
@@ -57,6 +61,23 @@ void write_json(const std::string& path, const nlohmann::json& j) {
   if (!f) throw std::runtime_error("cannot write " + path);
 }
 
+// Every object under `group` as {path: null} for a group, {path: {shape, data}} for a
+// dataset; `depth` stops a hard-link loop (a group linked into itself).
+void dump(const keras::h5::Reader& file, const std::string& group, int depth, nlohmann::json& out) {
+  if (depth > 16) throw std::runtime_error("groups nested deeper than 16 under " + group);
+  for (const std::string& name : file.children(group)) {
+    const std::string object = group.empty() ? name : group + "/" + name;
+    if (file.is_group(object)) {
+      out[object] = nullptr;
+      dump(file, object, depth + 1, out);
+    } else if (auto d = file.dataset(object)) {
+      out[object] = {{"shape", d->shape}, {"data", file.read(*d).to_vector()}};
+    } else {
+      out[object] = "neither a group nor a dataset";
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,7 +101,14 @@ int main(int argc, char** argv) {
       write_json(argv[3], internal_tensors(seq));
       return 0;
     }
-    std::cerr << "usage: keras_h5_files write DIR | read FILE OUT.json\n";
+    if (mode == "dump" && argc == 4) {
+      const keras::h5::Reader file(argv[2], "dump", uint64_t{1} << 30);
+      nlohmann::json out = nlohmann::json::object();
+      dump(file, "", 0, out);
+      write_json(argv[3], out);
+      return 0;
+    }
+    std::cerr << "usage: keras_h5_files write DIR | read FILE OUT.json | dump FILE OUT.json\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "keras_h5_files: " << e.what() << "\n";

@@ -1,9 +1,10 @@
 // libFuzzer target: Keras load_weights on arbitrary bytes under a "*.weights.h5" name, into a
 // small functional model (conv, batch norm, Add, Concatenate, Dense), as a user loading a
-// downloaded weights file does. Everything must end in a janus::Error or a load. libhdf5 itself
-// is not instrumented (Debian's build), so ASan sees janus' side and a crash inside HDF5 still
-// stops the run. The bytes go to a file in /dev/shm (or /tmp); janus reads it whole and hands
-// HDF5 the file image.
+// downloaded weights file does. Everything must end in a janus::Error or a load. Reading is
+// janus' own HDF5 parser (frontends/src/keras/h5_*.cpp), instrumented like the rest of janus;
+// libhdf5 is not on the load path. The bytes go to a file in /dev/shm (or /tmp), as
+// load_weights reads a named file. Seeds: a janus-written file (make_h5_seed) and, where h5py
+// is installed, h5py-written ones with libver='latest' (make_h5py_seeds.py), both generated.
 #include <janus/core/error.h>
 #include <janus/keras/keras.h>
 
@@ -13,15 +14,6 @@
 #include <unistd.h>
 
 namespace kl = janus::keras::layers;
-
-// libhdf5 allocates sizes it reads from the file and handles a failed malloc as an error (a
-// release build turns such a file into a janus::Error); under ASan an absurd size (seen in
-// H5C_protect while opening a mutated file) would abort instead of returning null, so null it
-// is, as in production. libhdf5 1.10.8 also loses a few hundred bytes when H5Gopen2 fails on a
-// damaged object header (the leak's stack ends in H5O_protect inside libhdf5): such leaks are
-// suppressed by library, so a leak whose stack does not pass through libhdf5 still fails.
-extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
-extern "C" const char* __lsan_default_suppressions() { return "leak:libhdf5\n"; }
 
 namespace {
 

@@ -56,9 +56,11 @@ Bytes Bytes::sub(uint64_t n, std::string what) {
 
 void Bytes::expect(std::string_view magic) {
   need(magic.size());
-  if (src_->image.compare(pos_, magic.size(), magic) != 0)
-    fail(fmt::format("expected the signature \"{}\", found \"{}\"", magic,
-                     excerpt(std::string(src_->image.substr(pos_, magic.size())))));
+  if (src_->image.compare(pos_, magic.size(), magic) != 0) {
+    std::string found;  // as hex: the bytes of a damaged file are rarely text
+    for (char c : src_->image.substr(pos_, magic.size())) found += fmt::format(" {:02x}", static_cast<uint8_t>(c));
+    fail(fmt::format("expected the signature \"{}\", found bytes{}", magic, found));
+  }
   pos_ += magic.size();
 }
 

@@ -311,7 +311,9 @@ def loads_written(path, what):
 for label, kwargs in [("libver earliest (superblock 0, v1 object headers, old-style groups)", {}),
                       ("libver latest (superblock 3, v2 object headers, new-style groups)", {"libver": "latest"}),
                       ("track_order (new-style groups, creation order)", {"track_order": True}),
-                      ("libver latest with track_order", {"libver": "latest", "track_order": True})]:
+                      ("libver latest with track_order", {"libver": "latest", "track_order": True}),
+                      ("a 512-byte user block (the superblock at 512)", {"userblock_size": 512}),
+                      ("libver latest after a 1024-byte user block", {"libver": "latest", "userblock_size": 1024})]:
     path = os.path.join(scratch, "h5py_" + "_".join(f"{k}_{v}" for k, v in kwargs.items()) + ".weights.h5")
     h5py_layers(path, kwargs)
     reads_like_h5py(path, label)

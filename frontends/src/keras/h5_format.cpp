@@ -87,9 +87,12 @@ Format::Format(const Source& src) : src_(src) {
       b.fail(fmt::format("superblock checksum 0x{:08x} does not match its bytes (0x{:08x}): damaged file", stored,
                          computed));
   }
-  JANUS_CHECK(base_ <= file && eof <= file - base_, "{}: \"{}\" is not a readable HDF5 file: its superblock says it "
-              "ends at byte {} but it has {} bytes (truncated or damaged?)", src.who, src.path,
-              base_ <= ~uint64_t{0} - eof ? base_ + eof : ~uint64_t{0}, file);
+  // The end-of-file address counts from the file's start in what libhdf5 writes (a 512-byte
+  // user block and base address 512 give the file's whole size), so it is compared as such.
+  JANUS_CHECK(eof <= file, "{}: \"{}\" is not a readable HDF5 file: its superblock says it ends at byte {} but it "
+              "has {} bytes (truncated or damaged?)", src.who, src.path, eof, file);
+  JANUS_CHECK(base_ <= file, "{}: \"{}\" is not a readable HDF5 file: its base address {} is past its end ({} "
+              "bytes; damaged?)", src.who, src.path, base_, file);
   JANUS_CHECK(!undefined(root_), "{}: \"{}\" is not a readable HDF5 file: its superblock names no root group",
               src.who, src.path);
 }

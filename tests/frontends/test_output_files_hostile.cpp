@@ -73,3 +73,31 @@ TEST_CASE("excerpt clips long text and escapes control bytes", "[training][hosti
   CHECK(e.size() < 120);
   CHECK_THAT(e, Contains("... (50000000 bytes)"));
 }
+
+TEST_CASE("read_csv quotes cells and column names from the file clipped and escaped", "[training][hostile]") {
+  TempDir dir;
+  const std::string csv = dir.file("curves.csv");
+  const std::string hostile = "\x1b[2J" + std::string(100'000, 'y');
+  {
+    std::ofstream out(csv);
+    out << "epoch," << hostile << "\n1,0.5\n2," << hostile << "\n";
+  }
+  const CsvTable t = read_csv(csv);
+  std::string missing, not_number;
+  try {
+    t.column("test_acc");
+  } catch (const Error& e) {
+    missing = e.what();
+  }
+  try {
+    t.column(t.columns[1]);
+  } catch (const Error& e) {
+    not_number = e.what();
+  }
+  for (const std::string& msg : {missing, not_number}) {
+    CHECK_THAT(msg, Contains("curves.csv") && Contains("\\x1b[2J"));
+    CHECK(msg.find('\x1b') == std::string::npos);
+    CHECK(msg.size() < 1000);
+  }
+  CHECK_THAT(not_number, Contains("row 2") && Contains("expected a number"));
+}

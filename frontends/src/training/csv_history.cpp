@@ -3,6 +3,7 @@
 #include <janus/core/process_group.h>
 #include <janus/training/csv_history.h>
 
+#include <janus/core/error.h>
 #include <janus/core/file_io.h>
 
 #include <cerrno>
@@ -11,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
@@ -51,7 +51,7 @@ CsvHistory CsvHistory::reopen(std::string path, std::vector<std::string> columns
   if (exists) {  // read_csv refuses a FIFO or a directory there
     CsvTable old = read_csv(path);
     JANUS_CHECK(old.columns == columns, "CsvHistory {}: cannot append, the file has columns {} (expected {})", path,
-                fmt::join(old.columns, ","), fmt::join(columns, ","));
+                excerpt(fmt::format("{}", fmt::join(old.columns, ",")), 240), fmt::join(columns, ","));
     if (old.rows.size() > keep_rows) old.rows.resize(keep_rows);
     kept = std::move(old.rows);
   }
@@ -93,10 +93,14 @@ static std::vector<std::string> split_line(const std::string& line) {
   return cells;
 }
 
+// History and summary files are a few KB to a few MB; the limit keeps a wrong path (a disk
+// image, say) from being read into memory whole.
+constexpr uint64_t kMaxCsvBytes = uint64_t{1} << 30;
+
 CsvTable read_csv(const std::string& path) {
-  require_regular_file(path, "read_csv");  // a FIFO would block the open below forever
-  std::ifstream in(path);
-  JANUS_CHECK(in.good(), "read_csv: cannot open {}", path);
+  // Opened without blocking and checked as a regular file on the open descriptor, so a FIFO
+  // or a device swapped in after a check never hangs the reader.
+  std::istringstream in(read_regular_file(path, "read_csv", kMaxCsvBytes));
   CsvTable t;
   t.source = path;
   std::string line;
@@ -119,7 +123,7 @@ CsvTable read_csv(const std::string& path) {
 size_t CsvTable::index(const std::string& name) const {
   for (size_t i = 0; i < columns.size(); ++i)
     if (columns[i] == name) return i;
-  JANUS_FAIL("{}: no column '{}' (columns: {})", source, name, fmt::join(columns, ", "));
+  JANUS_FAIL("{}: no column '{}' (columns: {})", source, excerpt(name), excerpt(fmt::format("{}", fmt::join(columns, ", ")), 240));
 }
 
 std::vector<double> CsvTable::column(const std::string& name) const {
@@ -131,7 +135,7 @@ std::vector<double> CsvTable::column(const std::string& name) const {
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);
     JANUS_CHECK(!s.empty() && end && *end == '\0', "{}: row {} column '{}' is '{}' (expected a number)", source,
-                r + 1, name, s);
+                r + 1, excerpt(name), excerpt(s));
     out.push_back(v);
   }
   return out;

@@ -26,23 +26,32 @@ bool direct_preferred(const ConvGeometry& g) { return direct_eligible(g) && g.ou
 
 namespace {
 
-// Eight float lanes as one value (GCC/Clang vector extension, as in norm_kernels.cpp): one AVX
-// register, or two SSE registers without -march. Blocks of 16 output columns (two of them)
-// keep a block's accumulators in registers on AVX2 (16 registers) as on AVX-512.
-typedef float V8 __attribute__((vector_size(32)));
+// One vector of float lanes (GCC/Clang vector extension, as in norm_kernels.cpp): 16 lanes (one
+// zmm register) where AVX-512 is compiled in, else 8 (one ymm on AVX2, two xmm without -march).
+// The kernels below are written once in terms of kLanes; register blocks are sized for the
+// register file: AVX-512 has 32 vector registers, AVX2 16.
+#ifdef __AVX512F__
+constexpr int kLanes = 16;
+constexpr int kOutBlock = 8;  // output channels per register block (forward: 16 accumulators, dw: 24)
+#else
+constexpr int kLanes = 8;
+constexpr int kOutBlock = 4;  // forward: 8 accumulators, dw: 12
+#endif
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
 
-inline V8 load8(const float* p) {
-  V8 v;
+inline Vec loadv(const float* p) {
+  Vec v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-constexpr int64_t kBlock = 16;  // output columns per register block
-constexpr int kOutBlock = 4;    // output channels per register block (forward, dw)
+constexpr int64_t kBlock = 2 * kLanes;  // output columns per register block (two vectors)
 // Fixed batch chunks for dw: each chunk sums its images into its own part, the parts are then
 // added in chunk order, so dw's bits do not depend on the thread count.
 constexpr int64_t kImagesPerPart = 4;
+
+int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 float* scratch(std::vector<float>& buffer, int64_t n) {
   if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
@@ -52,11 +61,13 @@ thread_local std::vector<float> t_xp, t_dyp, t_tmp;
 
 // Buffer sizes. The padded input xp (C_in, PH, S) has a zero border (pad_h rows, pad_w
 // columns) and rows of S = OWr + 2 floats, OWr = OW rounded up to kBlock, so that a block's
-// loads never leave the row; dy's zero-extended copies: dyp (C_out, OH, OWr) for dw, dyq
-// (C_out, OH + 4, S2) with a 2-wide zero border for dx (a full convolution with the flipped
-// taps); dx's rows are computed kBlock at a time, WR = W rounded up.
+// loads never leave the row. dw reads dy in vectors of kLanes columns: straight from dy where OW
+// is a multiple of kLanes (the benchmark's 32), else from a zero-extended copy dyp (C_out, OH,
+// OWl), OWl = OW rounded up to kLanes. dx (a full convolution with the flipped taps) reads dyq
+// (C_out, OH + 4, S2), dy inside a 2-wide zero border; its rows are computed kBlock at a time,
+// WR = W rounded up.
 struct Dims {
-  int64_t ph, oh, ow, owr, s, wr, s2;
+  int64_t ph, oh, ow, owr, owl, s, wr, s2;
 };
 
 Dims dims(const ConvGeometry& g) {
@@ -64,9 +75,10 @@ Dims dims(const ConvGeometry& g) {
   d.ph = g.h + 2 * g.pad_h;
   d.oh = d.ph - 2;
   d.ow = g.w + 2 * g.pad_w - 2;
-  d.owr = (d.ow + kBlock - 1) / kBlock * kBlock;
+  d.owr = round_up(d.ow, kBlock);
+  d.owl = round_up(d.ow, kLanes);
   d.s = d.owr + 2;
-  d.wr = (g.w + kBlock - 1) / kBlock * kBlock;
+  d.wr = round_up(g.w, kBlock);
   d.s2 = std::max(g.pad_w + d.wr + 2, d.ow + 4);
   return d;
 }
@@ -95,7 +107,8 @@ void pad_image(float* xp, const float* x, const ConvGeometry& g, const Dims& d) 
 }
 
 // y[o0 .. o0+K) (OH, OW) of one image: each output row block is bias plus the C*9 taps times
-// the input rows shifted by (i, j). tmp holds K rows of OWr floats.
+// the input rows shifted by (i, j). Blocks inside the row are stored straight into y; the last,
+// partial one of a row through tmp (K * kBlock floats).
 template <int C, int K>
 void forward_block(float* y, const float* xp, const float* w, const float* bias, int64_t o0, const Dims& d,
                    float* tmp) {
@@ -103,45 +116,63 @@ void forward_block(float* y, const float* xp, const float* w, const float* bias,
   for (int k = 0; k < K; ++k)
     for (int t = 0; t < C * 9; ++t) tap[k][t] = w[(o0 + k) * C * 9 + t];
   for (int64_t oh = 0; oh < d.oh; ++oh) {
+    float* yr = y + (o0 * d.oh + oh) * d.ow;  // y[o0][oh]; channel k is k * OH * OW further
     for (int64_t ow = 0; ow < d.owr; ow += kBlock) {
-      V8 acc[K][2];
-#pragma GCC unroll 4
-      for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = V8{} + (bias ? bias[o0 + k] : 0.0f);
+      Vec acc[K][2];
+#pragma GCC unroll 8
+      for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = Vec{} + (bias ? bias[o0 + k] : 0.0f);
 #pragma GCC unroll 36
       for (int t = 0; t < C * 9; ++t) {
         const float* src = xp + ((t / 9) * d.ph + oh + (t / 3) % 3) * d.s + ow + t % 3;
-        const V8 a = load8(src), b = load8(src + 8);
-#pragma GCC unroll 4
+        const Vec a = loadv(src), b = loadv(src + kLanes);
+#pragma GCC unroll 8
         for (int k = 0; k < K; ++k) acc[k][0] += tap[k][t] * a, acc[k][1] += tap[k][t] * b;
       }
-      for (int k = 0; k < K; ++k) store8(tmp + k * d.owr + ow, acc[k][0]), store8(tmp + k * d.owr + ow + 8, acc[k][1]);
+      if (ow + kBlock <= d.ow) {
+        for (int k = 0; k < K; ++k) {
+          float* dst = yr + k * d.oh * d.ow + ow;
+          storev(dst, acc[k][0]), storev(dst + kLanes, acc[k][1]);
+        }
+      } else {
+        for (int k = 0; k < K; ++k) {
+          storev(tmp + k * kBlock, acc[k][0]), storev(tmp + k * kBlock + kLanes, acc[k][1]);
+          std::memcpy(yr + k * d.oh * d.ow + ow, tmp + k * kBlock, sizeof(float) * (d.ow - ow));
+        }
+      }
     }
-    for (int k = 0; k < K; ++k) std::memcpy(y + ((o0 + k) * d.oh + oh) * d.ow, tmp + k * d.owr, sizeof(float) * d.ow);
   }
 }
 
-// part[o0 .. o0+K) (C*9, 8 lanes) += dy x shifted input rows of one image, for input channel c
-// and kernel row i: 3 taps (j) per output channel.
+// part[o0 .. o0+K) (C*9, kLanes) += dy x shifted input rows of one image, for input channel c
+// and kernel row i: 3 taps (j) per output channel. dy rows are ld floats apart, OWl wide.
 template <int C, int K>
-void dw_block(float* part, const float* dyp, const float* xp, int64_t o0, int c, int i, const Dims& d) {
-  V8 acc[K][3] = {};
+void dw_block(float* part, const float* dy, int64_t ld, const float* xp, int64_t o0, int c, int i, const Dims& d) {
+  Vec acc[K][3] = {};
   for (int64_t oh = 0; oh < d.oh; ++oh) {
     const float* xr = xp + (c * d.ph + oh + i) * d.s;
-    const float* dr = dyp + (o0 * d.oh + oh) * d.owr;
-    for (int64_t ow = 0; ow < d.owr; ow += 8) {
-      const V8 x0 = load8(xr + ow), x1 = load8(xr + ow + 1), x2 = load8(xr + ow + 2);
-#pragma GCC unroll 4
+    const float* dr = dy + (o0 * d.oh + oh) * ld;
+    for (int64_t ow = 0; ow < d.owl; ow += kLanes) {
+      const Vec x0 = loadv(xr + ow), x1 = loadv(xr + ow + 1), x2 = loadv(xr + ow + 2);
+#pragma GCC unroll 8
       for (int k = 0; k < K; ++k) {
-        const V8 dv = load8(dr + k * d.oh * d.owr + ow);
+        const Vec dv = loadv(dr + k * d.oh * ld + ow);
         acc[k][0] += dv * x0, acc[k][1] += dv * x1, acc[k][2] += dv * x2;
       }
     }
   }
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < 3; ++j) {
-      float* dst = part + ((o0 + k) * C * 9 + c * 9 + i * 3 + j) * 8;
-      store8(dst, load8(dst) + acc[k][j]);
+      float* dst = part + ((o0 + k) * C * 9 + c * 9 + i * 3 + j) * kLanes;
+      storev(dst, loadv(dst) + acc[k][j]);
     }
+}
+
+// All of one image's dw for output channels [o0, o0 + K): the 9 (c, i) passes run over the
+// same K channels of dy, which stay in L1 between passes.
+template <int C, int K>
+void dw_channels(float* part, const float* dy, int64_t ld, const float* xp, int64_t o0, const Dims& d) {
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < 3; ++i) dw_block<C, K>(part, dy, ld, xp, o0, c, i, d);
 }
 
 // dx (C, H, W) of one image += the full convolution of dyq with the flipped taps:
@@ -151,13 +182,13 @@ void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g
   for (int64_t h = 0; h < g.h; ++h) {
     const int64_t p = h + g.pad_h;
     for (int64_t q0 = 0; q0 < d.wr; q0 += kBlock) {
-      V8 acc[C][2] = {};
+      Vec acc[C][2] = {};
       for (int64_t o = 0; o < g.c_out; ++o)
         for (int i = 0; i < 3; ++i) {
           const float* r = dyq + (o * (d.oh + 4) + p + 2 - i) * d.s2 + g.pad_w + q0 + 2;
 #pragma GCC unroll 3
           for (int j = 0; j < 3; ++j) {
-            const V8 a = load8(r - j), b = load8(r - j + 8);
+            const Vec a = loadv(r - j), b = loadv(r - j + kLanes);
 #pragma GCC unroll 4
             for (int c = 0; c < C; ++c) {
               const float tap = w[((o * C + c) * 3 + i) * 3 + j];
@@ -165,7 +196,8 @@ void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g
             }
           }
         }
-      for (int c = 0; c < C; ++c) store8(tmp + c * d.wr + q0, acc[c][0]), store8(tmp + c * d.wr + q0 + 8, acc[c][1]);
+      for (int c = 0; c < C; ++c)
+        storev(tmp + c * d.wr + q0, acc[c][0]), storev(tmp + c * d.wr + q0 + kLanes, acc[c][1]);
     }
     for (int c = 0; c < C; ++c) {
       float* dst = dx + (c * g.h + h) * g.w;
@@ -179,12 +211,13 @@ void forward_all(float* y, const float* x, const float* w, const float* bias, co
   const Dims d = dims(g);
   parallel_for(0, g.n, 1, [&](int64_t n0, int64_t n1) {
     float* xp = scratch(t_xp, C * d.ph * d.s);
-    float* tmp = scratch(t_tmp, kOutBlock * d.owr);
+    float* tmp = scratch(t_tmp, kOutBlock * kBlock);
     for (int64_t n = n0; n < n1; ++n) {
       pad_image(xp, x + n * C * g.h * g.w, g, d);
       float* yn = y + n * g.c_out * d.oh * d.ow;
       int64_t o = 0;
       for (; o + kOutBlock <= g.c_out; o += kOutBlock) forward_block<C, kOutBlock>(yn, xp, w, bias, o, d, tmp);
+      for (; o + 4 <= g.c_out; o += 4) forward_block<C, 4>(yn, xp, w, bias, o, d, tmp);
       for (; o < g.c_out; ++o) forward_block<C, 1>(yn, xp, w, bias, o, d, tmp);
     }
   });
@@ -193,26 +226,27 @@ void forward_all(float* y, const float* x, const float* w, const float* bias, co
 template <int C>
 void backward_all(float* dx, float* dw, const float* dy, const float* x, const float* w, const ConvGeometry& g) {
   const Dims d = dims(g);
-  const int64_t xs = C * g.h * g.w, ys = g.c_out * d.oh * d.ow, part = g.c_out * C * 9 * 8;
+  const int64_t xs = C * g.h * g.w, ys = g.c_out * d.oh * d.ow, part = g.c_out * C * 9 * kLanes;
   const int64_t n_parts = (g.n + kImagesPerPart - 1) / kImagesPerPart;
-  std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, 8)
+  const bool dy_direct = d.ow == d.owl;  // dw reads dy itself, no copy
+  std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, kLanes)
   parallel_for(0, n_parts, 1, [&](int64_t p0, int64_t p1) {
     float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
     // dy's copy for dw, or for dx, one after the other: sized for the larger.
-    float* dyp = scratch(t_dyp, g.c_out * std::max(d.oh * d.owr, (d.oh + 4) * d.s2));
+    float* dyp = scratch(t_dyp, g.c_out * std::max(d.oh * d.owl, (d.oh + 4) * d.s2));
     float* tmp = scratch(t_tmp, C * d.wr);
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
         if (dw) {
           pad_image(xp, x + n * xs, g, d);
-          extend(dyp, dy + n * ys, g.c_out, d.oh, d.ow, d.oh, d.owr, 0, 0);
+          const float* dyn = dy + n * ys;
+          if (!dy_direct) extend(dyp, dyn, g.c_out, d.oh, d.ow, d.oh, d.owl, 0, 0), dyn = dyp;
+          const int64_t ld = d.owl;
           float* pp = parts.data() + p * part;
-          for (int c = 0; c < C; ++c)
-            for (int i = 0; i < 3; ++i) {
-              int64_t o = 0;
-              for (; o + kOutBlock <= g.c_out; o += kOutBlock) dw_block<C, kOutBlock>(pp, dyp, xp, o, c, i, d);
-              for (; o < g.c_out; ++o) dw_block<C, 1>(pp, dyp, xp, o, c, i, d);
-            }
+          int64_t o = 0;
+          for (; o + kOutBlock <= g.c_out; o += kOutBlock) dw_channels<C, kOutBlock>(pp, dyn, ld, xp, o, d);
+          for (; o + 4 <= g.c_out; o += 4) dw_channels<C, 4>(pp, dyn, ld, xp, o, d);
+          for (; o < g.c_out; ++o) dw_channels<C, 1>(pp, dyn, ld, xp, o, d);
         }
         if (dx) {
           extend(dyp, dy + n * ys, g.c_out, d.oh, d.ow, d.oh + 4, d.s2, 2, 2);  // now dyq
@@ -221,13 +255,13 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
       }
   });
   if (!dw) return;
-  // dw[o][t] += the 8 lanes of every part, in part order.
+  // dw[o][t] += the kLanes lanes of every part, in part order.
   for (int64_t e = 0; e < g.c_out * C * 9; ++e) {
     float sum = 0.0f;
     for (int64_t p = 0; p < n_parts; ++p) {
-      const float* a = parts.data() + p * part + e * 8;
+      const float* a = parts.data() + p * part + e * kLanes;
       float s = 0.0f;
-      for (int l = 0; l < 8; ++l) s += a[l];
+      for (int l = 0; l < kLanes; ++l) s += a[l];
       sum += s;
     }
     dw[e] += sum;

@@ -117,6 +117,11 @@ void forward_block(float* y, const float* xp, const float* w, const float* bias,
     for (int t = 0; t < C * 9; ++t) tap[k][t] = w[(o0 + k) * C * 9 + t];
   for (int64_t oh = 0; oh < d.oh; ++oh) {
     float* yr = y + (o0 * d.oh + oh) * d.ow;  // y[o0][oh]; channel k is k * OH * OW further
+    // Hidden from the optimizer, so that it does not hoist K*C*9 broadcast taps out of the row
+    // loop into stack vectors (one full-vector load per multiply-add): each multiply-add then
+    // broadcasts its tap from this 4-byte float (AVX-512 FMA's embedded broadcast).
+    const float* tp = &tap[0][0];
+    asm("" : "+r"(tp));
     for (int64_t ow = 0; ow < d.owr; ow += kBlock) {
       Vec acc[K][2];
 #pragma GCC unroll 8
@@ -126,7 +131,7 @@ void forward_block(float* y, const float* xp, const float* w, const float* bias,
         const float* src = xp + ((t / 9) * d.ph + oh + (t / 3) % 3) * d.s + ow + t % 3;
         const Vec a = loadv(src), b = loadv(src + kLanes);
 #pragma GCC unroll 8
-        for (int k = 0; k < K; ++k) acc[k][0] += tap[k][t] * a, acc[k][1] += tap[k][t] * b;
+        for (int k = 0; k < K; ++k) acc[k][0] += tp[k * C * 9 + t] * a, acc[k][1] += tp[k * C * 9 + t] * b;
       }
       if (ow + kBlock <= d.ow) {
         for (int k = 0; k < K; ++k) {

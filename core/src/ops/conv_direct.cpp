@@ -182,33 +182,55 @@ void dw_channels(float* part, const float* dy, int64_t ld, const float* xp, int6
 
 // dx (C, H, W) of one image += the full convolution of dyq with the flipped taps:
 // dx[c][p][q] (padded coordinates) = sum over o, i, j of w[o][c][i][j] * dy[o][p-i][q-j].
-template <int C>
-void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g, const Dims& d, float* tmp) {
-  for (int64_t h = 0; h < g.h; ++h) {
-    const int64_t p = h + g.pad_h;
-    for (int64_t q0 = 0; q0 < d.wr; q0 += kBlock) {
-      Vec acc[C][2] = {};
-      for (int64_t o = 0; o < g.c_out; ++o)
-        for (int i = 0; i < 3; ++i) {
-          const float* r = dyq + (o * (d.oh + 4) + p + 2 - i) * d.s2 + g.pad_w + q0 + 2;
+// R rows at a time (C*R*2 accumulators: enough independent FMA chains to cover the FMA
+// latency); each dyq row u of the R+2 that R rows read is loaded once per tap column j and
+// feeds output row r through kernel row i = r + 2 - u. tmp holds C*R rows of WR floats.
+template <int C, int R>
+void dx_rows(float* dx, const float* dyq, const float* w, int64_t h, const ConvGeometry& g, const Dims& d,
+             float* tmp) {
+  const int64_t p = h + g.pad_h;
+  for (int64_t q0 = 0; q0 < d.wr; q0 += kBlock) {
+    Vec acc[R][C][2] = {};
+    for (int64_t o = 0; o < g.c_out; ++o) {
+      const float* wo = w + o * C * 9;
+#pragma GCC unroll 4
+      for (int u = 0; u < R + 2; ++u) {
+        const float* row = dyq + (o * (d.oh + 4) + p + u) * d.s2 + g.pad_w + q0 + 2;
 #pragma GCC unroll 3
-          for (int j = 0; j < 3; ++j) {
-            const Vec a = loadv(r - j), b = loadv(r - j + kLanes);
+        for (int j = 0; j < 3; ++j) {
+          const Vec a = loadv(row - j), b = loadv(row - j + kLanes);
+#pragma GCC unroll 2
+          for (int r = 0; r < R; ++r) {
+            const int i = r + 2 - u;
+            if (i < 0 || i > 2) continue;
 #pragma GCC unroll 4
             for (int c = 0; c < C; ++c) {
-              const float tap = w[((o * C + c) * 3 + i) * 3 + j];
-              acc[c][0] += tap * a, acc[c][1] += tap * b;
+              const float tap = wo[(c * 3 + i) * 3 + j];
+              acc[r][c][0] += tap * a, acc[r][c][1] += tap * b;
             }
           }
         }
-      for (int c = 0; c < C; ++c)
-        storev(tmp + c * d.wr + q0, acc[c][0]), storev(tmp + c * d.wr + q0 + kLanes, acc[c][1]);
+      }
     }
-    for (int c = 0; c < C; ++c) {
-      float* dst = dx + (c * g.h + h) * g.w;
-      for (int64_t k = 0; k < g.w; ++k) dst[k] += tmp[c * d.wr + k];
-    }
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) {
+        float* t = tmp + (r * C + c) * d.wr + q0;
+        storev(t, acc[r][c][0]), storev(t + kLanes, acc[r][c][1]);
+      }
   }
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      float* dst = dx + (c * g.h + h + r) * g.w;
+      const float* t = tmp + (r * C + c) * d.wr;
+      for (int64_t k = 0; k < g.w; ++k) dst[k] += t[k];
+    }
+}
+
+template <int C>
+void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g, const Dims& d, float* tmp) {
+  int64_t h = 0;
+  for (; h + 2 <= g.h; h += 2) dx_rows<C, 2>(dx, dyq, w, h, g, d, tmp);
+  if (h < g.h) dx_rows<C, 1>(dx, dyq, w, h, g, d, tmp);
 }
 
 template <int C>
@@ -239,7 +261,7 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
     float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
     // dy's copy for dw, or for dx, one after the other: sized for the larger.
     float* dyp = scratch(t_dyp, g.c_out * std::max(d.oh * d.owl, (d.oh + 4) * d.s2));
-    float* tmp = scratch(t_tmp, C * d.wr);
+    float* tmp = scratch(t_tmp, 2 * C * d.wr);
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
         if (dw) {

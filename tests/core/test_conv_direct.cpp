@@ -1,8 +1,8 @@
 // conv2d's direct path for 1-4 input channels (algo 4, conv_direct.cpp; what automatic dispatch
 // runs for the benchmark CNN's first layer): PyTorch goldens, direct double loops on odd shapes
-// (partial 16-column blocks, channel counts that are not multiples of 4, padding 0/1/2, batches
-// that leave a partial dw chunk), gradcheck, bits independent of run and thread count, and the
-// dispatch rules.
+// (partial column blocks of either lane count, channel counts that are not multiples of 4 or 8,
+// odd heights, padding 0/1/2, batches that leave a partial dw chunk), gradcheck, bits
+// independent of run and thread count, and the dispatch rules.
 #include <catch2/catch.hpp>
 
 #include <janus/core/autograd.h>
@@ -137,6 +137,14 @@ TEST_CASE("direct conv2d matches double loops on odd shapes within float32 round
   const std::vector<Case> cases = {
       {{1, 1, 3, 3}, 1, 1},     {{2, 1, 9, 10}, 5, 0},    {{3, 2, 7, 16}, 7, 1},  {{1, 3, 32, 32}, 32, 1},
       {{5, 3, 5, 17}, 6, 2},    {{2, 4, 11, 37}, 9, 1},   {{9, 3, 6, 8}, 4, 1},   {{1, 4, 4, 31}, 3, 0},
+      // The kernel's blocks are sized by the ISA's lane count L (8 on AVX2, 16 on AVX-512):
+      // forward 2L columns x 4 or 8 output channels, dw L columns, dx two rows. Widths 24 and
+      // 40 are lane multiples on AVX2 only (dw reads dy itself there, a zero-extended copy on
+      // AVX-512); 64 is two full forward blocks on AVX-512; 46 ends in a partial block. C_out
+      // 12, 13, 20 and 21 leave 4-channel and single-channel remainders after 8-channel blocks;
+      // odd heights leave dx a single last row.
+      {{2, 3, 9, 24}, 12, 1},   {{1, 1, 6, 64}, 20, 1},   {{3, 4, 5, 48}, 13, 0}, {{2, 2, 7, 40}, 21, 1},
+      {{1, 3, 1, 33}, 8, 1},
   };
   for (const Case& c : cases) {
     Tensor x = randn(c.x, &gen), w = randn({c.c_out, c.x[1], 3, 3}, &gen), b = randn({c.c_out}, &gen);

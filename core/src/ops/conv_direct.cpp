@@ -160,7 +160,8 @@ void dw_block(float* part, const float* dy, int64_t ld, const float* xp, int64_t
       const Vec x0 = loadv(xr + ow), x1 = loadv(xr + ow + 1), x2 = loadv(xr + ow + 2);
 #pragma GCC unroll 8
       for (int k = 0; k < K; ++k) {
-        const Vec dv = loadv(dr + k * d.oh * ld + ow);
+        Vec dv = loadv(dr + k * d.oh * ld + ow);
+        asm("" : "+v"(dv));  // one load into a register, not folded into each of the 3 FMAs
         acc[k][0] += dv * x0, acc[k][1] += dv * x1, acc[k][2] += dv * x2;
       }
     }

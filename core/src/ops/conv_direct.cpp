@@ -59,6 +59,14 @@ float* scratch(std::vector<float>& buffer, int64_t n) {
 }
 thread_local std::vector<float> t_xp, t_dyp, t_tmp;
 
+// dx's dyq: its zero border sits at the same places for every image of a geometry, so it is
+// zeroed when a thread's layout changes and each image then rewrites the interior only.
+struct Bordered {
+  std::vector<float> data;
+  int64_t layout[4] = {-1, -1, -1, -1};  // planes, rows, width of the interior; row stride
+};
+thread_local Bordered t_dyq;
+
 // Buffer sizes. The padded input xp (C_in, PH, S) has a zero border (pad_h rows, pad_w
 // columns) and rows of S = OWr + 2 floats, OWr = OW rounded up to kBlock, so that a block's
 // loads never leave the row. dw reads dy in vectors of kLanes columns: straight from dy where OW
@@ -260,8 +268,16 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
   std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, kLanes)
   parallel_for(0, n_parts, 1, [&](int64_t p0, int64_t p1) {
     float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
-    // dy's copy for dw, or for dx, one after the other: sized for the larger.
-    float* dyp = scratch(t_dyp, g.c_out * std::max(d.oh * d.owl, (d.oh + 4) * d.s2));
+    float* dyp = dw && !dy_direct ? scratch(t_dyp, g.c_out * d.oh * d.owl) : nullptr;
+    float* dyq = nullptr;
+    if (dx) {
+      const int64_t layout[4] = {g.c_out, d.oh, d.ow, d.s2};
+      if (!std::equal(layout, layout + 4, t_dyq.layout)) {
+        t_dyq.data.assign(static_cast<size_t>(g.c_out * (d.oh + 4) * d.s2), 0.0f);
+        std::copy(layout, layout + 4, t_dyq.layout);
+      }
+      dyq = t_dyq.data.data();
+    }
     float* tmp = scratch(t_tmp, 2 * C * d.wr);
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
@@ -277,8 +293,12 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
           for (; o < g.c_out; ++o) dw_channels<C, 1>(pp, dyn, ld, xp, o, d);
         }
         if (dx) {
-          extend(dyp, dy + n * ys, g.c_out, d.oh, d.ow, d.oh + 4, d.s2, 2, 2);  // now dyq
-          dx_image<C>(dx + n * xs, dyp, w, g, d, tmp);
+          // dyq (C_out, OH + 4, S2) = dy inside its 2-wide zero border (already zero).
+          for (int64_t o = 0; o < g.c_out; ++o)
+            for (int64_t r = 0; r < d.oh; ++r)
+              std::memcpy(dyq + (o * (d.oh + 4) + r + 2) * d.s2 + 2, dy + n * ys + (o * d.oh + r) * d.ow,
+                          sizeof(float) * d.ow);
+          dx_image<C>(dx + n * xs, dyq, w, g, d, tmp);
         }
       }
   });

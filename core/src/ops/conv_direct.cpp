@@ -32,10 +32,12 @@ namespace {
 // register file: AVX-512 has 32 vector registers, AVX2 16.
 #ifdef __AVX512F__
 constexpr int kLanes = 16;
-constexpr int kOutBlock = 8;  // output channels per register block (forward: 16 accumulators, dw: 24)
+constexpr int kOutBlock = 8;   // output channels per register block (forward: 16 accumulators, dw: 24)
+constexpr int kAccVectors = 24;  // accumulators a register block may hold, leaving room for operands
 #else
 constexpr int kLanes = 8;
 constexpr int kOutBlock = 4;  // forward: 8 accumulators, dw: 12
+constexpr int kAccVectors = 12;
 #endif
 typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
 
@@ -92,8 +94,8 @@ Dims dims(const ConvGeometry& g) {
 }
 
 // out (planes, rows_to, width_to) = in (planes, rows_from, width_from) placed at (row, col)
-// inside a zero border: the padded input xp (row = pad_h, col = pad_w) and dy's zero-extended
-// copies. Only the border is zeroed (the buffers are rewritten for every image).
+// inside a zero border: the padded input xp (row = pad_h, col = pad_w) and dw's zero-extended
+// copy of dy. Only the border is zeroed (the buffers are rewritten for every image).
 void extend(float* out, const float* in, int64_t planes, int64_t rows_from, int64_t width_from, int64_t rows_to,
             int64_t width_to, int64_t row, int64_t col) {
   for (int64_t p = 0; p < planes; ++p) {
@@ -194,6 +196,10 @@ void dw_channels(float* part, const float* dy, int64_t ld, const float* xp, int6
 // R rows at a time (C*R*2 accumulators: enough independent FMA chains to cover the FMA
 // latency); each dyq row u of the R+2 that R rows read is loaded once per tap column j and
 // feeds output row r through kernel row i = r + 2 - u. tmp holds C*R rows of WR floats.
+// kDxRows<C>: as many rows (up to 4) as the register file holds accumulators for.
+template <int C>
+constexpr int kDxRows = std::min(4, kAccVectors / (2 * C));
+
 template <int C, int R>
 void dx_rows(float* dx, const float* dyq, const float* w, int64_t h, const ConvGeometry& g, const Dims& d,
              float* tmp) {
@@ -202,13 +208,13 @@ void dx_rows(float* dx, const float* dyq, const float* w, int64_t h, const ConvG
     Vec acc[R][C][2] = {};
     for (int64_t o = 0; o < g.c_out; ++o) {
       const float* wo = w + o * C * 9;
-#pragma GCC unroll 4
+#pragma GCC unroll 6
       for (int u = 0; u < R + 2; ++u) {
         const float* row = dyq + (o * (d.oh + 4) + p + u) * d.s2 + g.pad_w + q0 + 2;
 #pragma GCC unroll 3
         for (int j = 0; j < 3; ++j) {
           const Vec a = loadv(row - j), b = loadv(row - j + kLanes);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
           for (int r = 0; r < R; ++r) {
             const int i = r + 2 - u;
             if (i < 0 || i > 2) continue;
@@ -237,9 +243,10 @@ void dx_rows(float* dx, const float* dyq, const float* w, int64_t h, const ConvG
 
 template <int C>
 void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g, const Dims& d, float* tmp) {
+  constexpr int R = kDxRows<C>;
   int64_t h = 0;
-  for (; h + 2 <= g.h; h += 2) dx_rows<C, 2>(dx, dyq, w, h, g, d, tmp);
-  if (h < g.h) dx_rows<C, 1>(dx, dyq, w, h, g, d, tmp);
+  for (; h + R <= g.h; h += R) dx_rows<C, R>(dx, dyq, w, h, g, d, tmp);
+  for (; h < g.h; ++h) dx_rows<C, 1>(dx, dyq, w, h, g, d, tmp);
 }
 
 template <int C>
@@ -278,7 +285,7 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
       }
       dyq = t_dyq.data.data();
     }
-    float* tmp = scratch(t_tmp, 2 * C * d.wr);
+    float* tmp = scratch(t_tmp, kDxRows<C> * C * d.wr);
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
         if (dw) {

@@ -9,6 +9,7 @@
 #include <janus/core/parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -249,13 +250,24 @@ void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g
   for (; h < g.h; ++h) dx_rows<C, 1>(dx, dyq, w, h, g, d, tmp);
 }
 
+// Runs body(next) once on each of the pool's threads (or once inline); body claims items with
+// next.fetch_add(1) until none is left. Each item's result must not depend on the thread that
+// computes it (images; dw's fixed parts), so the bits stay those of any thread count. Unlike
+// parallel_for's fixed halves, a pool thread that starts late or is preempted (this machine
+// is shared) leaves its items to the others instead of holding up the join.
+template <class Body>
+void share_items(int64_t n, const Body& body) {
+  std::atomic<int64_t> next{0};
+  parallel_for(0, std::min<int64_t>(n, num_threads()), 1, [&](int64_t, int64_t) { body(next); });
+}
+
 template <int C>
 void forward_all(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g) {
   const Dims d = dims(g);
-  parallel_for(0, g.n, 1, [&](int64_t n0, int64_t n1) {
+  share_items(g.n, [&](std::atomic<int64_t>& next) {
     float* xp = scratch(t_xp, C * d.ph * d.s);
     float* tmp = scratch(t_tmp, kOutBlock * kBlock);
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n; (n = next.fetch_add(1)) < g.n;) {
       pad_image(xp, x + n * C * g.h * g.w, g, d);
       float* yn = y + n * g.c_out * d.oh * d.ow;
       int64_t o = 0;
@@ -273,7 +285,7 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
   const int64_t n_parts = (g.n + kImagesPerPart - 1) / kImagesPerPart;
   const bool dy_direct = d.ow == d.owl;  // dw reads dy itself, no copy
   std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, kLanes)
-  parallel_for(0, n_parts, 1, [&](int64_t p0, int64_t p1) {
+  share_items(n_parts, [&](std::atomic<int64_t>& next) {
     float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
     float* dyp = dw && !dy_direct ? scratch(t_dyp, g.c_out * d.oh * d.owl) : nullptr;
     float* dyq = nullptr;
@@ -286,7 +298,7 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
       dyq = t_dyq.data.data();
     }
     float* tmp = scratch(t_tmp, kDxRows<C> * C * d.wr);
-    for (int64_t p = p0; p < p1; ++p)
+    for (int64_t p; (p = next.fetch_add(1)) < n_parts;)
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
         if (dw) {
           pad_image(xp, x + n * xs, g, d);

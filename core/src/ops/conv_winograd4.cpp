@@ -1,19 +1,17 @@
 // Winograd F(4x4,3x3) conv2d for 3x3 stride-1 kernels: each 4x4 output tile is
 // A^T [(G w G^T) . (B^T d B)] A with d the 6x6 input window, so the 144 multiplies per tile
 // and channel pair of the direct form become 36 (4x fewer; F(2x2,3x3) saves 2.25x), done as
-// 36 SGEMMs, one per position of the 6x6 transformed tile:
+// 36 GEMMs (winograd_gemm.h), one per position of the 6x6 transformed tile:
 //   M[k] (C_out, T) = U[k] (C_out, C_in) x V[k] (C_in, T),  U = G w G^T, V = B^T d B.
 // Interpolation points 0, 1, -1, 2, -2, inf (Lavin & Gray). Its transforms have entries up to
 // 8, so float32 rounding grows ~10x over direct convolution; tests/core/test_conv_winograd4.cpp
 // bounds it against a float64 reference. Chunks of whole images run in parallel on janus'
-// pool, each start to finish on one thread with single-threaded SGEMMs, as in
-// conv_winograd.cpp, whose layout (tile index innermost, 16-float-aligned rows, matrices a
+// pool, each start to finish on one thread, as in conv_winograd.cpp, whose layout (tile index innermost, 16-float-aligned rows, matrices a
 // cache-set offset apart) this file shares.
 #include "conv_kernels.h"
+#include "winograd_gemm.h"
 
 #include <janus/core/parallel.h>
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <vector>
@@ -364,15 +362,14 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
   float* u = scratch(t_u, kPos * g.c_out * g.c_in);
   transform_weight(u, w, g);
   const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
-  const SerialBlas serial;
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t ci = c0; ci < c1; ++ci) {
       const int64_t n0 = ci * p.chunk;
       const ChunkBuffers b = chunk_buffers(n0, p);
       transform_input(b.v, b.ld, x, n0, b.nb, p);
       for (int64_t k = 0; k < kPos; ++k) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.c_out, b.tiles, g.c_in, 1.0f,
-                    u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, 0.0f, b.m + k * b.ms, b.ld);
+        wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
+                 b.ld);
       }
       transform_output(y, b.m, b.ld, bias, n0, b.nb, p);
     }
@@ -395,8 +392,7 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
     transform_weight(u, w, g);
   }
   {
-    const SerialBlas serial;
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t ci = c0; ci < c1; ++ci) {
         const int64_t n0 = ci * p.chunk;
         const ChunkBuffers b = chunk_buffers(n0, p);
@@ -405,14 +401,12 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
           transform_input(b.v, b.ld, x, n0, b.nb, p);
           float* du_c = du.data() + ci * kPos * pairs;
           for (int64_t k = 0; k < kPos; ++k) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.c_out, g.c_in, b.tiles, 1.0f, b.m + k * b.ms,
-                        b.ld, b.v + k * b.vs, b.ld, 0.0f, du_c + k * pairs, g.c_in);
+            wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
           }
         }
         if (dx) {
           for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.c_in, b.tiles, g.c_out, 1.0f, u + k * pairs,
-                        g.c_in, b.m + k * b.ms, b.ld, 0.0f, b.v + k * b.vs, b.ld);
+            wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
           add_input_grad(dx, b.v, b.ld, n0, b.nb, p);
         }

@@ -1,0 +1,223 @@
+// Register-blocked products for the Winograd convolutions (see winograd_gemm.h). No packing:
+// the matrices are small (C_out x C_in of 32-128, a few hundred tiles wide) and already laid
+// out with unit stride along the vectorized dimension.
+//   nn / tn: a block of kRows rows of c by kCols vectors of columns stays in registers while
+//            the k loop broadcasts one element of a per row and loads kCols vectors of b's row.
+//   nt:      each c element is a dot product of two rows; a block keeps kLanes accumulators
+//            (one per element of a kNtRows x kNtCols block), lane l summing the terms p with
+//            p = l (mod kLanes) in order, and a shuffle tree reduces the kLanes vectors to one
+//            vector of kLanes sums at the end.
+// Every element's summation order depends on k and the lane count only.
+#include "winograd_gemm.h"
+
+#include <cstring>
+#include <utility>
+
+namespace janus::detail {
+
+namespace {
+
+#if defined(__AVX512F__)
+// 32 vector registers: nn keeps 4 x 4 accumulators + 4 b vectors + a broadcast.
+constexpr int kLanes = 16;
+constexpr int kCols = 4;
+constexpr int kNtRows = 4, kNtCols = 4;  // 16 accumulators, one vector of sums
+#else
+// 16 vector registers (AVX2): 4 x 3 accumulators + 3 b vectors + a broadcast.
+constexpr int kLanes = 8;
+constexpr int kCols = 3;
+constexpr int kNtRows = 2, kNtCols = 4;  // 8 accumulators, one vector of sums
+#endif
+constexpr int kRows = 4;
+static_assert(kNtRows * kNtCols == kLanes, "nt reduces exactly one vector of accumulators");
+
+typedef float Vec __attribute__((vector_size(sizeof(float) * kLanes)));
+typedef int Mask __attribute__((vector_size(sizeof(int) * kLanes)));
+
+inline Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+// v, kept in a register: without this GCC folds a vector's load into each of the 4 FMAs that
+// use it (4 loads instead of 1: 20 loads per 16 FMAs, which made the kernels load-bound).
+inline Vec in_register(Vec v) {
+  asm("" : "+v"(v));
+  return v;
+}
+// The first w (< kLanes) floats of p, the rest zero; and the first w lanes of v into p.
+inline Vec load_part(const float* p, int w) {
+  Vec v = {};
+  std::memcpy(&v, p, sizeof(float) * static_cast<size_t>(w));
+  return v;
+}
+inline void store_part(float* p, Vec v, int w) { std::memcpy(p, &v, sizeof(float) * static_cast<size_t>(w)); }
+
+// c rows [0, R) x columns [0, V vectors) = sum_p a(r, p) b(p, :), a(r, p) = a[r * ars + p * aks].
+// kPart: the last vector holds only w columns.
+template <int R, int V, bool kPart>
+void nn_block(int64_t k, const float* a, int64_t ars, int64_t aks, const float* b, int64_t ldb, float* c,
+              int64_t ldc, int w) {
+  Vec acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = Vec{};
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + p * ldb;
+    Vec bv[V];
+    for (int v = 0; v < V; ++v)
+      bv[v] = in_register((kPart && v == V - 1) ? load_part(bp + v * kLanes, w) : load(bp + v * kLanes));
+    for (int r = 0; r < R; ++r) {
+      const float s = a[r * ars + p * aks];
+      for (int v = 0; v < V; ++v) acc[r][v] += s * bv[v];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) {
+      float* cp = c + r * ldc + v * kLanes;
+      if (kPart && v == V - 1)
+        store_part(cp, acc[r][v], w);
+      else
+        store(cp, acc[r][v]);
+    }
+}
+
+// All m rows of one column block.
+template <int V, bool kPart>
+void nn_rows(int64_t m, int64_t k, const float* a, int64_t ars, int64_t aks, const float* b, int64_t ldb, float* c,
+             int64_t ldc, int w) {
+  int64_t i = 0;
+  for (; i + kRows <= m; i += kRows) nn_block<kRows, V, kPart>(k, a + i * ars, ars, aks, b, ldb, c + i * ldc, ldc, w);
+  const float* ai = a + i * ars;
+  float* ci = c + i * ldc;
+  static_assert(kRows == 4, "the row tail below handles 1 to 3 rows");
+  switch (m - i) {
+    case 3: nn_block<3, V, kPart>(k, ai, ars, aks, b, ldb, ci, ldc, w); break;
+    case 2: nn_block<2, V, kPart>(k, ai, ars, aks, b, ldb, ci, ldc, w); break;
+    case 1: nn_block<1, V, kPart>(k, ai, ars, aks, b, ldb, ci, ldc, w); break;
+    default: break;
+  }
+}
+
+// Column blocks outermost: one block of b (k rows x kCols vectors) is reused by all row blocks
+// while it sits in L1 (k <= 128 rows of 256 bytes: 32 KiB, under the 48 KiB L1d of Zen 5; AVX2's
+// 96-byte rows take 12 KiB of Zen 3's 32 KiB).
+void nn_any(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t aks, const float* b, int64_t ldb,
+            float* c, int64_t ldc) {
+  int64_t j = 0;
+  for (; j + kCols * kLanes <= n; j += kCols * kLanes)
+    nn_rows<kCols, false>(m, k, a, ars, aks, b + j, ldb, c + j, ldc, 0);
+  for (; j + kLanes <= n; j += kLanes) nn_rows<1, false>(m, k, a, ars, aks, b + j, ldb, c + j, ldc, 0);
+  if (j < n) nn_rows<1, true>(m, k, a, ars, aks, b + j, ldb, c + j, ldc, static_cast<int>(n - j));
+}
+
+// Shuffle masks of the reduction tree. Two vectors x, y of kLanes / g groups of g lanes each
+// become one of 2 kLanes / g groups of g / 2 lanes: group q of x's first (second) halves then
+// group q of y's, i.e. lane e of group q' takes x's (or, for q' >= kLanes / g, y's) group
+// q' mod (kLanes / g) at offset e (+ g / 2 for the second halves). Adding the two picks folds
+// every group in half, and the groups stay in accumulator order.
+constexpr int fold_source(int g, bool second, int lane) {
+  const int groups = kLanes / g, half = g / 2;
+  const int q = lane / half, e = lane % half;
+  return (q < groups ? q * g + e : kLanes + (q - groups) * g + e) + (second ? half : 0);
+}
+template <int G, bool kSecond, int... Lane>
+constexpr Mask fold_mask(std::integer_sequence<int, Lane...>) {
+  return Mask{fold_source(G, kSecond, Lane)...};
+}
+
+template <int G>
+inline Vec fold(Vec x, Vec y) {
+  constexpr Mask lo = fold_mask<G, false>(std::make_integer_sequence<int, kLanes>{});
+  constexpr Mask hi = fold_mask<G, true>(std::make_integer_sequence<int, kLanes>{});
+  return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
+}
+
+// v[0 .. count) (count vectors, each kLanes / count groups of G lanes) -> v[0 .. count / 2).
+template <int G>
+inline void fold_level(Vec* v, int count) {
+  for (int i = 0; i < count / 2; ++i) v[i] = fold<G>(v[2 * i], v[2 * i + 1]);
+}
+
+// Lane i of the result is the sum of the lanes of acc[i], in a fixed tree order.
+inline Vec reduce_lanes(Vec* acc) {
+  int count = kLanes;
+  fold_level<kLanes>(acc, count), count /= 2;
+  fold_level<kLanes / 2>(acc, count), count /= 2;
+  fold_level<kLanes / 4>(acc, count), count /= 2;
+  if constexpr (kLanes == 16) fold_level<kLanes / 8>(acc, count), count /= 2;
+  return acc[0];
+}
+
+// c rows [0, R) x columns [0, C) = dot products of a's rows with b's rows over k.
+template <int R, int C>
+void nt_block(int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  Vec acc[kLanes];
+  for (int i = 0; i < kLanes; ++i) acc[i] = Vec{};
+  int64_t p = 0;
+  for (; p + kLanes <= k; p += kLanes) {
+    Vec av[R];
+    for (int r = 0; r < R; ++r) av[r] = in_register(load(a + r * lda + p));
+    for (int j = 0; j < C; ++j) {
+      const Vec bv = in_register(load(b + j * ldb + p));
+      for (int r = 0; r < R; ++r) acc[r * kNtCols + j] += av[r] * bv;
+    }
+  }
+  if (p < k) {  // zero-extended last vector: adds exact zeros in the missing lanes
+    const int w = static_cast<int>(k - p);
+    Vec av[R];
+    for (int r = 0; r < R; ++r) av[r] = load_part(a + r * lda + p, w);
+    for (int j = 0; j < C; ++j) {
+      const Vec bv = load_part(b + j * ldb + p, w);
+      for (int r = 0; r < R; ++r) acc[r * kNtCols + j] += av[r] * bv;
+    }
+  }
+  float sums[kLanes];
+  store(sums, reduce_lanes(acc));
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < C; ++j) c[r * ldc + j] = sums[r * kNtCols + j];
+}
+
+using NtBlock = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t);
+
+template <int R, int... Cs>
+constexpr void fill_row(NtBlock* row, std::integer_sequence<int, Cs...>) {
+  ((row[Cs] = &nt_block<R, Cs + 1>), ...);
+}
+template <int... Rs>
+constexpr void fill_table(NtBlock (*table)[kNtCols], std::integer_sequence<int, Rs...>) {
+  (fill_row<Rs + 1>(table[Rs], std::make_integer_sequence<int, kNtCols>{}), ...);
+}
+// nt_block<r + 1, c + 1> for the edge blocks of any shape.
+struct NtTable {
+  NtBlock at[kNtRows][kNtCols];
+  NtTable() : at{} { fill_table(at, std::make_integer_sequence<int, kNtRows>{}); }
+};
+
+}  // namespace
+
+int wgemm_lanes() { return kLanes; }
+
+void wgemm_nn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc) {
+  nn_any(m, n, k, a, lda, 1, b, ldb, c, ldc);
+}
+
+void wgemm_tn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc) {
+  nn_any(m, n, k, a, 1, lda, b, ldb, c, ldc);
+}
+
+void wgemm_nt(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc) {
+  static const NtTable table;
+  for (int64_t i = 0; i < m; i += kNtRows) {
+    const int64_t rows = m - i < kNtRows ? m - i : kNtRows;
+    for (int64_t j = 0; j < n; j += kNtCols) {
+      const int64_t cols = n - j < kNtCols ? n - j : kNtCols;
+      table.at[rows - 1][cols - 1](k, a + i * lda, lda, b + j * ldb, ldb, c + i * ldc + j, ldc);
+    }
+  }
+}
+
+}  // namespace janus::detail

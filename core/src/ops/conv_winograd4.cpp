@@ -14,6 +14,7 @@
 #include <janus/core/parallel.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace janus::detail {
@@ -141,6 +142,27 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
   });
 }
 
+// Tiles per row, known at compile time for kTw > 0. Rows of 4 and 8 tiles (16x16 and 32x32
+// maps) get their own copies of the transforms: with a width known only at run time GCC's
+// 16-lane AVX-512 loops never ran on 4 or 8 tiles and everything ran in the scalar remainder
+// (perf annotate: vmovss/vaddss; add_input_grad was then the largest cost of the 16x16
+// layers); with the width known it vectorizes each row of tiles whole.
+template <int kTw>
+int64_t tiles_w(const Plan& p) {
+  return kTw > 0 ? kTw : p.tw;
+}
+// f(std::integral_constant<int, w>) with w = the plan's tiles per row where it has its own
+// copy, else 0.
+template <class F>
+void by_width(const Plan& p, F&& f) {
+  if (p.tw == 4)
+    f(std::integral_constant<int, 4>{});
+  else if (p.tw == 8)
+    f(std::integral_constant<int, 8>{});
+  else
+    f(std::integral_constant<int, 0>{});
+}
+
 // Every loop below runs over one row of tiles with the tile index tx innermost and unit
 // stride (columns are split into their 4 phases first), so the compiler vectorizes it.
 // Inputs and outputs of each loop are disjoint parts of one scratch buffer, which GCC cannot
@@ -153,10 +175,12 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
 // of row r), the horizontal transform runs once per padded row in one loop over the whole
 // plane (rows shared by two tile rows are not transformed twice), then the vertical one per
 // tile row.
+template <int kTw>
 void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw, tw1 = tw + 1, flat = p.rows * tw1;
+  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
     float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kA * flat);
     float* ph = pad + p.rows * p.cols;  // 4 phases of flat + 1 floats (the last one padding)
     float* h = ph + 4 * (flat + 1);     // h[j * flat + r * tw1 + tx]: row r, horizontal output j
@@ -192,11 +216,13 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
 
 // y (N, C_out, OH, OW) = A^T M A (+ bias) for images [n0, n0 + nb); edge tiles write only
 // their in-range outputs.
+template <int kTw>
 void transform_output(float* y, const float* m, int64_t ld, const float* bias, int64_t n0, int64_t nb,
                       const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_out, ld), tw = p.tw;
+  const int64_t ps = k_stride(g.c_out, ld);
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_w<kTw>(p);
     float* s = scratch(t_plane, 4 * kA * tw + 4 * 4 * tw);  // s[(i * 6 + j) * tw + tx]
     float* q = s + 4 * kA * tw;                             // q[(i * 4 + c) * tw + tx]: output row i, column 4 tx + c
     for (int64_t t = t0; t < t1; ++t) {
@@ -236,10 +262,12 @@ void transform_output(float* y, const float* m, int64_t ld, const float* bias, i
 }
 
 // dM (36, C_out, ld) = A dy A^T for every tile; outputs past the edge count as zero.
+template <int kTw>
 void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_out, ld), tw = p.tw;
+  const int64_t ps = k_stride(g.c_out, ld);
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_w<kTw>(p);
     float* e = scratch(t_plane, 4 * 4 * tw + 4 * kA * tw);  // e[(i * 4 + c) * tw + tx]: dy row i, column 4 tx + c
     float* h = e + 4 * 4 * tw;                              // h[(i * 6 + j) * tw + tx]
     for (int64_t t = t0; t < t1; ++t) {
@@ -280,10 +308,12 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
 // two rows/columns and add up, in a fixed order, in the zero-padded plane kept as its 4
 // column phases (as in transform_input), which is then interleaved and its inner part added
 // onto dx. One task per (image, channel) plane.
+template <int kTw>
 void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_in, ld), tw = p.tw, tw1 = tw + 1, flat = p.rows * tw1;
+  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
     float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + 2 * kPos * tw);
     float* acc = pad + p.rows * p.cols;  // acc[c * (flat + 1) + r * tw1 + k]: row r, column 4k + c
     float* e = acc + 4 * (flat + 1);     // e[(i * 6 + j) * tw + tx]: window row i, tile column j
@@ -366,12 +396,12 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
     for (int64_t ci = c0; ci < c1; ++ci) {
       const int64_t n0 = ci * p.chunk;
       const ChunkBuffers b = chunk_buffers(n0, p);
-      transform_input(b.v, b.ld, x, n0, b.nb, p);
+      by_width(p, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
       for (int64_t k = 0; k < kPos; ++k) {
         wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
                  b.ld);
       }
-      transform_output(y, b.m, b.ld, bias, n0, b.nb, p);
+      by_width(p, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
     }
   });
 }
@@ -396,9 +426,9 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
       for (int64_t ci = c0; ci < c1; ++ci) {
         const int64_t n0 = ci * p.chunk;
         const ChunkBuffers b = chunk_buffers(n0, p);
-        transform_output_grad(b.m, b.ld, dy, n0, b.nb, p);
+        by_width(p, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
         if (dw) {
-          transform_input(b.v, b.ld, x, n0, b.nb, p);
+          by_width(p, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
           float* du_c = du.data() + ci * kPos * pairs;
           for (int64_t k = 0; k < kPos; ++k) {
             wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
@@ -408,7 +438,7 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
           for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
             wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
-          add_input_grad(dx, b.v, b.ld, n0, b.nb, p);
+          by_width(p, [&](auto w) { add_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
         }
       }
     });

@@ -21,9 +21,10 @@ namespace {
 constexpr int64_t kTiles = 16;            // 4x4 tile positions
 constexpr int64_t kChunkFloats = 1 << 21;  // V + M of one chunk: about 8 MiB
 
-thread_local std::vector<float> t_v;  // 16 x (C_in, T): V, then dV in backward
-thread_local std::vector<float> t_m;  // 16 x (C_out, T): M, or dM in backward
-thread_local std::vector<float> t_u;  // (16, C_out, C_in): U, or dU in backward
+thread_local std::vector<float> t_v;   // 16 x (C_in, T): V, then dV in backward
+thread_local std::vector<float> t_m;   // 16 x (C_out, T): M, or dM in backward
+thread_local std::vector<float> t_u;   // (16, C_out, C_in): U
+thread_local std::vector<float> t_du;  // (chunks, 16, C_out, C_in): dU per chunk
 
 float* scratch(std::vector<float>& buffer, int64_t n) {
   if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
@@ -367,8 +368,9 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
   const WinoPlan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
   const int64_t pairs = g.c_out * g.c_in, chunks = (g.n + p.chunk - 1) / p.chunk;
-  std::vector<float> du;  // (chunks, 16, C_out, C_in)
-  if (dw) du.assign(static_cast<size_t>(chunks * kTiles * pairs), 0.0f);
+  // (chunks, 16, C_out, C_in), every element written by its chunk's wgemm_nt (beta 0): not
+  // zeroed nor reallocated per call.
+  float* du = dw ? scratch(t_du, chunks * kTiles * pairs) : nullptr;
   float* u = nullptr;
   if (dx) {
     u = scratch(t_u, kTiles * pairs);
@@ -382,7 +384,7 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
         transform_output_grad(b.m, b.ld, dy, n0, b.nb, p);
         if (dw) {
           transform_input(b.v, b.ld, x, n0, b.nb, p);
-          float* du_c = du.data() + ci * kTiles * pairs;
+          float* du_c = du + ci * kTiles * pairs;
           for (int64_t k = 0; k < kTiles; ++k) {
             wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
           }
@@ -402,7 +404,7 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
     for (int64_t ci = 1; ci < chunks; ++ci)
       for (int64_t i = i0; i < i1; ++i) du[i] += du[ci * total + i];
   });
-  add_weight_grad(dw, du.data(), g);
+  add_weight_grad(dw, du, g);
 }
 
 }  // namespace janus::detail

@@ -16,7 +16,8 @@ void wgemm_nn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, cons
 // c (m, n) = a^T x b, with a (k, m) and b (k, n).
 void wgemm_tn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
               float* c, int64_t ldc);
-// c (m, n) = a x b^T, with a (m, k) and b (n, k).
+// c (m, n) = a x b^T, with a (m, k) and b (n, k). Transposes b in panels (a thread-local
+// buffer of k x 64 floats, 24 with AVX2) or sums dot products, whichever its shape favours.
 void wgemm_nt(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
               float* c, int64_t ldc);
 

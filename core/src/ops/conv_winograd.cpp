@@ -106,19 +106,23 @@ struct Padded {
 };
 Padded padded_shape(const WinoPlan& p) { return {2 * p.tiles_h + 2, 2 * p.tiles_w + 2}; }
 
-// The loops below run over one row of tiles at a time with tile index tx innermost and
-// unit stride (even and odd columns split apart first), so the compiler vectorizes them.
+// Each transform works on one (image, channel) plane at a time with the plane's tile index
+// t = ty * tiles_w + tx innermost: the 16 matrices' columns of one plane are contiguous, so
+// the arithmetic runs over whole planes in unit-stride vector loops; only the gathers from
+// and scatters to the image plane go element by element. (Loops over one row of tiles, as
+// before, ran scalar: the 8x8 layer has 4 tiles per row.) Same operations, same order and
+// same bits as the row-wise version.
+#define JANUS_IVDEP _Pragma("GCC ivdep")
 
 // V (16, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x (N, C_in, H, W).
 void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb,
                      const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w;
+  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w, nt = p.tiles_img;
   const Padded ps = padded_shape(p);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, ps.rows * ps.cols + 8 * (tw + 1));  // (rows, cols)
-    float* ev = pad + ps.rows * ps.cols;  // 4 rows of even columns, then 4 of odd
-    float* od = ev + 4 * (tw + 1);
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * nt);  // (rows, cols)
+    float* win = pad + ps.rows * ps.cols;                         // win[(r * 4 + s) * nt + t]
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
@@ -127,28 +131,29 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
         const int64_t n = std::min(g.w, ps.cols - g.pad_w);
         std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * ps.cols + g.pad_w);
       }
-      float* dst = v + c * ld + nl * p.tiles_img;
-      for (int64_t ty = 0; ty < p.tiles_h; ++ty, dst += tw) {
-        for (int i = 0; i < 4; ++i) {
-          const float* row = pad + (2 * ty + i) * ps.cols;
-          for (int64_t k = 0; k <= tw; ++k) ev[i * (tw + 1) + k] = row[2 * k], od[i * (tw + 1) + k] = row[2 * k + 1];
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty)
+        for (int r = 0; r < 4; ++r) {
+          const float* row = pad + (2 * ty + r) * ps.cols;
+          for (int64_t tx = 0; tx < tw; ++tx)
+            for (int q = 0; q < 4; ++q) win[(r * 4 + q) * nt + ty * tw + tx] = row[2 * tx + q];
         }
-        for (int64_t tx = 0; tx < tw; ++tx) {
-          float h[4][4];  // h[i][j]: row i of the window, transformed along columns
-          for (int i = 0; i < 4; ++i) {
-            const float* e = ev + i * (tw + 1) + tx;
-            const float* o = od + i * (tw + 1) + tx;
-            h[i][0] = e[0] - e[1];
-            h[i][1] = o[0] + e[1];
-            h[i][2] = e[1] - o[0];
-            h[i][3] = o[0] - o[1];
-          }
-          for (int j = 0; j < 4; ++j) {
-            dst[(0 * 4 + j) * plane_stride + tx] = h[0][j] - h[2][j];
-            dst[(1 * 4 + j) * plane_stride + tx] = h[1][j] + h[2][j];
-            dst[(2 * 4 + j) * plane_stride + tx] = h[2][j] - h[1][j];
-            dst[(3 * 4 + j) * plane_stride + tx] = h[1][j] - h[3][j];
-          }
+      float* dst = v + c * ld + nl * nt;
+      JANUS_IVDEP
+      for (int64_t k = 0; k < nt; ++k) {
+        float h[4][4];  // h[i][j]: row i of the window, transformed along columns
+        for (int i = 0; i < 4; ++i) {
+          const float d0 = win[(i * 4) * nt + k], d1 = win[(i * 4 + 1) * nt + k];
+          const float d2 = win[(i * 4 + 2) * nt + k], d3 = win[(i * 4 + 3) * nt + k];
+          h[i][0] = d0 - d2;
+          h[i][1] = d1 + d2;
+          h[i][2] = d2 - d1;
+          h[i][3] = d1 - d3;
+        }
+        for (int j = 0; j < 4; ++j) {
+          dst[(0 * 4 + j) * plane_stride + k] = h[0][j] - h[2][j];
+          dst[(1 * 4 + j) * plane_stride + k] = h[1][j] + h[2][j];
+          dst[(2 * 4 + j) * plane_stride + k] = h[2][j] - h[1][j];
+          dst[(3 * 4 + j) * plane_stride + k] = h[1][j] - h[3][j];
         }
       }
     }
@@ -161,41 +166,41 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
 void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb,
                     const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w;
+  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w, nt = p.tiles_img;
   const Padded ps = padded_shape(p);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * (tw + 1));
-    float* q = pad + ps.rows * ps.cols;  // q[i][c][tx]: window row i, column offset c
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * nt);
+    float* q = pad + ps.rows * ps.cols;  // q[(i * 4 + c) * nt + t]: window row i, column offset c
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
-      const float* src = dv + c * ld + nl * p.tiles_img;
-      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
-      for (int64_t ty = 0; ty < p.tiles_h; ++ty, src += tw) {
-        for (int64_t tx = 0; tx < tw; ++tx) {
-          float e[4][4];
-          for (int j = 0; j < 4; ++j) {  // along rows: B applied to column j
-            const float v0 = src[(0 * 4 + j) * plane_stride + tx], v1 = src[(1 * 4 + j) * plane_stride + tx];
-            const float v2 = src[(2 * 4 + j) * plane_stride + tx], v3 = src[(3 * 4 + j) * plane_stride + tx];
-            e[0][j] = v0, e[1][j] = v1 - v2 + v3, e[2][j] = v1 + v2 - v0, e[3][j] = -v3;
-          }
-          for (int i = 0; i < 4; ++i) {  // along columns
-            float* qi = q + i * 4 * tw + tx;
-            qi[0] = e[i][0];
-            qi[tw] = e[i][1] - e[i][2] + e[i][3];
-            qi[2 * tw] = e[i][1] + e[i][2] - e[i][0];
-            qi[3 * tw] = -e[i][3];
-          }
+      const float* src = dv + c * ld + nl * nt;
+      JANUS_IVDEP
+      for (int64_t k = 0; k < nt; ++k) {
+        float e[4][4];
+        for (int j = 0; j < 4; ++j) {  // along rows: B applied to column j
+          const float v0 = src[(0 * 4 + j) * plane_stride + k], v1 = src[(1 * 4 + j) * plane_stride + k];
+          const float v2 = src[(2 * 4 + j) * plane_stride + k], v3 = src[(3 * 4 + j) * plane_stride + k];
+          e[0][j] = v0, e[1][j] = v1 - v2 + v3, e[2][j] = v1 + v2 - v0, e[3][j] = -v3;
         }
+        for (int i = 0; i < 4; ++i) {  // along columns
+          q[(i * 4) * nt + k] = e[i][0];
+          q[(i * 4 + 1) * nt + k] = e[i][1] - e[i][2] + e[i][3];
+          q[(i * 4 + 2) * nt + k] = e[i][1] + e[i][2] - e[i][0];
+          q[(i * 4 + 3) * nt + k] = -e[i][3];
+        }
+      }
+      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty) {
         for (int i = 0; i < 4; ++i) {
           float* row = pad + (2 * ty + i) * ps.cols;
-          const float* qi = q + i * 4 * tw;
+          const float* qi = q + (i * 4) * nt + ty * tw;
           for (int64_t tx = 0; tx < tw; ++tx) {
             row[2 * tx] += qi[tx];
-            row[2 * tx + 1] += qi[tw + tx];
+            row[2 * tx + 1] += qi[nt + tx];
           }
           for (int64_t tx = 0; tx < tw; ++tx) {
-            row[2 * tx + 2] += qi[2 * tw + tx];
-            row[2 * tx + 3] += qi[3 * tw + tx];
+            row[2 * tx + 2] += qi[2 * nt + tx];
+            row[2 * tx + 3] += qi[3 * nt + tx];
           }
         }
       }
@@ -214,34 +219,34 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
 void transform_output(float* y, const float* m, int64_t ld, const float* bias, int64_t n0,
                       int64_t nb, const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w;
+  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w, nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
-    float* rows = scratch(t_plane, 4 * tw);  // two output rows, even then odd columns
+    float* out4 = scratch(t_plane, 4 * nt);  // out4[(i * 2 + c) * nt + t]: output (2 ty + i, 2 tx + c)
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
       float* plane = y + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
-      const float* src = m + o * ld + nl * p.tiles_img;
+      const float* src = m + o * ld + nl * nt;
       const float add = bias ? bias[o] : 0.0f;
-      for (int64_t ty = 0; ty < p.tiles_h; ++ty, src += tw) {
-        for (int64_t tx = 0; tx < tw; ++tx) {
-          float s[2][4];
-          for (int j = 0; j < 4; ++j) {
-            const float v0 = src[(0 * 4 + j) * plane_stride + tx], v1 = src[(1 * 4 + j) * plane_stride + tx];
-            const float v2 = src[(2 * 4 + j) * plane_stride + tx], v3 = src[(3 * 4 + j) * plane_stride + tx];
-            s[0][j] = v0 + v1 + v2;
-            s[1][j] = v1 - v2 - v3;
-          }
-          for (int i = 0; i < 2; ++i) {
-            rows[i * 2 * tw + tx] = s[i][0] + s[i][1] + s[i][2] + add;
-            rows[i * 2 * tw + tw + tx] = s[i][1] - s[i][2] - s[i][3] + add;
-          }
+      JANUS_IVDEP
+      for (int64_t k = 0; k < nt; ++k) {
+        float s[2][4];
+        for (int j = 0; j < 4; ++j) {
+          const float v0 = src[(0 * 4 + j) * plane_stride + k], v1 = src[(1 * 4 + j) * plane_stride + k];
+          const float v2 = src[(2 * 4 + j) * plane_stride + k], v3 = src[(3 * 4 + j) * plane_stride + k];
+          s[0][j] = v0 + v1 + v2;
+          s[1][j] = v1 - v2 - v3;
         }
-        for (int64_t i = 0; i < 2 && 2 * ty + i < p.oh; ++i) {
-          float* out = plane + (2 * ty + i) * p.ow;
-          const float* ev = rows + i * 2 * tw;
-          for (int64_t k = 0; k < p.ow; ++k) out[k] = (k & 1) ? ev[tw + k / 2] : ev[k / 2];
+        for (int i = 0; i < 2; ++i) {
+          out4[(i * 2) * nt + k] = s[i][0] + s[i][1] + s[i][2] + add;
+          out4[(i * 2 + 1) * nt + k] = s[i][1] - s[i][2] - s[i][3] + add;
         }
       }
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty)
+        for (int64_t i = 0; i < 2 && 2 * ty + i < p.oh; ++i) {
+          float* out = plane + (2 * ty + i) * p.ow;
+          const float* ev = out4 + (i * 2) * nt + ty * tw;
+          for (int64_t k = 0; k < p.ow; ++k) out[k] = (k & 1) ? ev[nt + k / 2] : ev[k / 2];
+        }
     }
   });
 }
@@ -250,33 +255,35 @@ void transform_output(float* y, const float* m, int64_t ld, const float* bias, i
 void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, int64_t nb,
                            const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w;
+  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w, nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
-    float* rows = scratch(t_plane, 4 * tw);  // two dy rows, even then odd columns
+    float* in4 = scratch(t_plane, 4 * nt);  // in4[(i * 2 + c) * nt + t]: dy (2 ty + i, 2 tx + c) or 0
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
       const float* plane = dy + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
-      float* dst = dm + o * ld + nl * p.tiles_img;
-      for (int64_t ty = 0; ty < p.tiles_h; ++ty, dst += tw) {
+      float* dst = dm + o * ld + nl * nt;
+      for (int64_t ty = 0; ty < p.tiles_h; ++ty)
         for (int64_t i = 0; i < 2; ++i) {
-          float* ev = rows + i * 2 * tw;
-          std::fill(ev, ev + 2 * tw, 0.0f);
-          if (2 * ty + i >= p.oh) continue;
+          float* ev = in4 + (i * 2) * nt + ty * tw;
+          if (2 * ty + i >= p.oh || p.ow < 2 * tw) {
+            for (int64_t tx = 0; tx < tw; ++tx) ev[tx] = ev[nt + tx] = 0.0f;
+            if (2 * ty + i >= p.oh) continue;
+          }
           const float* in = plane + (2 * ty + i) * p.ow;
-          for (int64_t k = 0; k < p.ow; ++k) ((k & 1) ? ev[tw + k / 2] : ev[k / 2]) = in[k];
+          for (int64_t k = 0; k < p.ow; ++k) ((k & 1) ? ev[nt + k / 2] : ev[k / 2]) = in[k];
         }
-        for (int64_t tx = 0; tx < tw; ++tx) {
-          float h[2][4];  // dy row i transformed along columns (A applied)
-          for (int i = 0; i < 2; ++i) {
-            const float e = rows[i * 2 * tw + tx], od = rows[i * 2 * tw + tw + tx];
-            h[i][0] = e, h[i][1] = e + od, h[i][2] = e - od, h[i][3] = -od;
-          }
-          for (int j = 0; j < 4; ++j) {
-            dst[(0 * 4 + j) * plane_stride + tx] = h[0][j];
-            dst[(1 * 4 + j) * plane_stride + tx] = h[0][j] + h[1][j];
-            dst[(2 * 4 + j) * plane_stride + tx] = h[0][j] - h[1][j];
-            dst[(3 * 4 + j) * plane_stride + tx] = -h[1][j];
-          }
+      JANUS_IVDEP
+      for (int64_t k = 0; k < nt; ++k) {
+        float h[2][4];  // dy row i transformed along columns (A applied)
+        for (int i = 0; i < 2; ++i) {
+          const float e = in4[(i * 2) * nt + k], od = in4[(i * 2 + 1) * nt + k];
+          h[i][0] = e, h[i][1] = e + od, h[i][2] = e - od, h[i][3] = -od;
+        }
+        for (int j = 0; j < 4; ++j) {
+          dst[(0 * 4 + j) * plane_stride + k] = h[0][j];
+          dst[(1 * 4 + j) * plane_stride + k] = h[0][j] + h[1][j];
+          dst[(2 * 4 + j) * plane_stride + k] = h[0][j] - h[1][j];
+          dst[(3 * 4 + j) * plane_stride + k] = -h[1][j];
         }
       }
     }

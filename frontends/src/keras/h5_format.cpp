@@ -119,6 +119,18 @@ struct Block {
   uint64_t address, size;
 };
 
+// A message whose prefix has been read: a continuation names one more block of messages to
+// read, anything else is kept with where its data lies.
+void take_message(const Format& f, Message m, Bytes data, std::vector<Message>& out, std::vector<Block>& more) {
+  m.offset = data.offset();
+  m.size = data.left();
+  if (m.type == kContinuation) {
+    more.push_back({f.address(data), f.length(data)});
+  } else {
+    out.push_back(m);
+  }
+}
+
 // The messages of one version 1 block (IV.A.1.a): type (2), size (2), flags (1), reserved (3),
 // data; messages are 8-byte aligned, so fewer than 8 bytes left is the block's end.
 void v1_messages(const Format& f, Bytes b, std::vector<Message>& out, std::vector<Block>& more) {
@@ -128,14 +140,7 @@ void v1_messages(const Format& f, Bytes b, std::vector<Message>& out, std::vecto
     const uint16_t size = b.u16();
     m.flags = b.u8();
     b.skip(3);
-    Bytes data = b.sub(size, b.what());
-    m.offset = data.offset();
-    m.size = size;
-    if (m.type == kContinuation) {
-      more.push_back({f.address(data), f.length(data)});
-    } else {
-      out.push_back(m);
-    }
+    take_message(f, m, b.sub(size, b.what()), out, more);
   }
 }
 
@@ -150,14 +155,7 @@ void v2_messages(const Format& f, Bytes b, bool creation_order, std::vector<Mess
     const uint16_t size = b.u16();
     m.flags = b.u8();
     if (creation_order) b.skip(2);
-    Bytes data = b.sub(size, b.what());
-    m.offset = data.offset();
-    m.size = size;
-    if (m.type == kContinuation) {
-      more.push_back({f.address(data), f.length(data)});
-    } else {
-      out.push_back(m);
-    }
+    take_message(f, m, b.sub(size, b.what()), out, more);
   }
 }
 

@@ -319,6 +319,31 @@ for label, kwargs in [("libver earliest (superblock 0, v1 object headers, old-st
     reads_like_h5py(path, label)
     loads_written(path, label)
 
+# A link name longer than janus' 64 KiB cap (old-style groups keep names in a local heap; a
+# damaged file whose many entries all point at one huge name would otherwise cost entries x name
+# bytes): refused, naming the cap.
+long_name = os.path.join(scratch, "long_name.weights.h5")
+with h5py.File(long_name, "w") as f:
+    f.create_group("vars")
+    f.create_group("layers/" + "n" * 70000)
+refused(long_name, "a name longer than 65536 bytes")
+
+# A base address field that disagrees with where the superblock is: libhdf5 (so h5py and
+# Keras) takes the superblock's position as the base and moves the end-of-file address by the
+# difference; janus must resolve the same objects (the field read as it is would shift every
+# address by 512 bytes).
+path = os.path.join(scratch, "base_address_field.weights.h5")
+h5py_layers(path, {})
+with open(path, "r+b") as f:
+    head = f.read(25)
+    check(head[8] == 0 and head[13] == 8, "the default h5py file has superblock 0 with 8-byte offsets")
+    f.seek(24)  # signature 8, versions and sizes 8, leaf/internal K 4, flags 4; then base, free space, EOF
+    f.write((512).to_bytes(8, "little"))
+    f.seek(40)  # libhdf5 moves the end-of-file address by the same 512 bytes
+    f.write((os.path.getsize(path) + 512).to_bytes(8, "little"))
+reads_like_h5py(path, "a superblock whose base address field says 512")
+loads_written(path, "a superblock whose base address field says 512")
+
 # Float64 and big-endian weights, compact layout: load_weights converts them to float32.
 for label, store in [("float64 weights", lambda g, n, v: g.create_dataset(n, data=v.astype(np.float64))),
                      ("big-endian float32 weights", lambda g, n, v: g.create_dataset(n, data=v.astype(">f4"))),

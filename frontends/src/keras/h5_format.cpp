@@ -64,7 +64,11 @@ Format::Format(const Source& src) : src_(src) {
   if (!((offset_size_ == 4 || offset_size_ == 8) && (length_size_ == 4 || length_size_ == 8)))
     b.fail(fmt::format("{}-byte offsets and {}-byte lengths; janus reads 4 or 8 of each", offset_size_, length_size_));
   undefined_ = offset_size_ == 8 ? ~uint64_t{0} : 0xffffffffu;
-  base_ = b.uint(offset_size_);
+  // libhdf5 takes the superblock's own position as the base address whatever the field says
+  // (H5F__super_read), so janus does too: a file must resolve to the same objects for h5py,
+  // Keras and janus.
+  const uint64_t stored_base = b.uint(offset_size_);
+  base_ = at;
   if (version <= 1) {
     b.skip(offset_size_);  // free-space info address
     eof = b.uint(offset_size_);
@@ -87,6 +91,9 @@ Format::Format(const Source& src) : src_(src) {
       b.fail(fmt::format("superblock checksum 0x{:08x} does not match its bytes (0x{:08x}): damaged file", stored,
                          computed));
   }
+  // libhdf5 moves the end-of-file address with the base address (a superblock found earlier or
+  // later than its field says), and so does janus.
+  eof -= stored_base - at;
   // The end-of-file address counts from the file's start in what libhdf5 writes (a 512-byte
   // user block and base address 512 give the file's whole size), so it is compared as such.
   JANUS_CHECK(eof <= file, "{}: \"{}\" is not a readable HDF5 file: its superblock says it ends at byte {} but it "
@@ -119,15 +126,32 @@ struct Block {
   uint64_t address, size;
 };
 
+// The messages janus acts on; every other kind is dropped as it is read, so that a header
+// of a million tiny unknown messages costs nothing to hold.
+bool interpreted(uint16_t type) {
+  switch (type) {
+    case kDataspace: case kLinkInfo: case kDatatype: case kLink: case kExternalFiles: case kLayout: case kFilters:
+    case kSymbolTable:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // A message whose prefix has been read: a continuation names one more block of messages to
-// read, anything else is kept with where its data lies.
+// read; a message janus acts on is kept with where its data lies; NIL and the messages janus
+// may skip are dropped, and an unknown one whose flags bit 7 says "fail to open this object
+// if the message is not understood" (IV.A.1) is refused.
 void take_message(const Format& f, Message m, Bytes data, std::vector<Message>& out, std::vector<Block>& more) {
   m.offset = data.offset();
   m.size = data.left();
   if (m.type == kContinuation) {
     more.push_back({f.address(data), f.length(data)});
-  } else {
+  } else if (interpreted(m.type)) {
     out.push_back(m);
+  } else if (!understood(m.type) && (m.flags & 0x80)) {
+    data.fail(fmt::format("a header message of type 0x{:04x} that must be understood to read the object; janus "
+                          "does not know that message (not in Keras' files)", m.type));
   }
 }
 
@@ -227,16 +251,7 @@ std::vector<Message> object_header(const Format& f, uint64_t address, const std:
       check_sum(src, start, b);
     }
   }
-  std::vector<Message> kept;
-  for (const Message& m : out) {
-    if (m.type == kNil) continue;
-    // IV.A.1: flags bit 7 = "fail to open this object if the message is not understood".
-    JANUS_CHECK(understood(m.type) || !(m.flags & 0x80), "{}: \"{}\": the object {} has a header message of type "
-                "0x{:04x} that must be understood to read it; janus does not know that message (not in Keras' "
-                "files)", src.who, src.path, quoted(object), m.type);
-    kept.push_back(m);
-  }
-  return kept;
+  return out;
 }
 
 Bytes message_bytes(const Format& f, const Message& m, const std::string& what) {

@@ -62,8 +62,8 @@ struct Message {
 };
 
 // An object's header messages in file order, continuation blocks followed (each at most once),
-// NIL messages dropped. Unknown messages are kept (the caller skips them); one whose flags
-// say "fail if unknown" is refused. `object` names the object in messages.
+// only the kinds janus acts on (MessageType) kept; an unknown one whose flags say "fail if
+// unknown" is refused. `object` names the object in messages.
 std::vector<Message> object_header(const Format& f, uint64_t address, const std::string& object);
 
 // A message's bytes as a cursor; a message janus must interpret may not be shared (a

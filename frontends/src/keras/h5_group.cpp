@@ -26,13 +26,20 @@ Bytes local_heap(const Format& f, uint64_t address, const std::string& object) {
   return f.at(f.address(b), size, "the names of the group " + quoted(object));
 }
 
+// Link names in Keras' files are a few bytes ("layers", "conv2d_1", "0").
+constexpr size_t kMaxName = 1 << 16;
+
 // The NUL-terminated name at `offset` of a local heap's data segment.
 std::string heap_name(Bytes heap, uint64_t offset) {
   if (offset >= heap.left()) heap.fail(fmt::format("a name at offset {} past the heap's {} bytes", offset, heap.left()));
   heap.skip(offset);
   const std::string_view rest = heap.peek(heap.left());
-  const size_t end = rest.find('\0');
-  if (end == std::string_view::npos) heap.fail("a name without its terminating NUL");
+  // Names are searched for their NUL within kMaxName bytes only; the caller charges each name
+  // to the group's byte budget, so many entries sharing one long name cannot multiply it.
+  const size_t end = rest.substr(0, std::min<size_t>(rest.size(), kMaxName + 1)).find('\0');
+  if (end == std::string_view::npos)
+    heap.fail(rest.size() > kMaxName ? fmt::format("a name longer than {} bytes", kMaxName)
+                                     : std::string("a name without its terminating NUL"));
   return std::string(rest.substr(0, end));
 }
 
@@ -100,6 +107,7 @@ void read_symbol_table(const Format& f, const Message& m, const std::string& obj
         const uint32_t cache = s.u32();
         s.skip(4 + 16);
         l.name = heap_name(heap, name);
+        spend(s, l.name.size());
         if (cache == 2) {
           l.kind = Link::soft;
         } else if (cache > 2) {

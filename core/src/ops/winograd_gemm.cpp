@@ -33,7 +33,6 @@ constexpr int kRows = 4;
 static_assert(kNtRows * kNtCols == kLanes, "nt reduces exactly one vector of accumulators");
 
 typedef float Vec __attribute__((vector_size(sizeof(float) * kLanes)));
-typedef int Mask __attribute__((vector_size(sizeof(int) * kLanes)));
 
 inline Vec load(const float* p) {
   Vec v;
@@ -143,16 +142,18 @@ constexpr int fold_source(int g, bool second, int lane) {
   const int q = lane / half, e = lane % half;
   return (q < groups ? q * g + e : kLanes + (q - groups) * g + e) + (second ? half : 0);
 }
+// __builtin_shufflevector takes the lane indices as constants and is understood by GCC (12 and
+// later) and Clang alike (the fuzz build compiles janus with Clang; GCC's __builtin_shuffle is
+// GCC's only).
 template <int G, bool kSecond, int... Lane>
-constexpr Mask fold_mask(std::integer_sequence<int, Lane...>) {
-  return Mask{fold_source(G, kSecond, Lane)...};
+inline Vec pick(Vec x, Vec y, std::integer_sequence<int, Lane...>) {
+  return __builtin_shufflevector(x, y, fold_source(G, kSecond, Lane)...);
 }
 
 template <int G>
 inline Vec fold(Vec x, Vec y) {
-  constexpr Mask lo = fold_mask<G, false>(std::make_integer_sequence<int, kLanes>{});
-  constexpr Mask hi = fold_mask<G, true>(std::make_integer_sequence<int, kLanes>{});
-  return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
+  return pick<G, false>(x, y, std::make_integer_sequence<int, kLanes>{}) +
+         pick<G, true>(x, y, std::make_integer_sequence<int, kLanes>{});
 }
 
 // v[0 .. count) (count vectors, each kLanes / count groups of G lanes) -> v[0 .. count / 2).

@@ -5,6 +5,7 @@
 // rows times one tap each: the taps are compile-time unrolled (c_in is a template parameter),
 // the loop over the output width is left to the compiler's vectorizer (any -march).
 #include "conv_kernels.h"
+#include "scratch.h"
 
 #include <janus/core/parallel.h>
 
@@ -56,10 +57,6 @@ constexpr int64_t kImagesPerPart = 4;
 
 int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
-float* scratch(std::vector<float>& buffer, int64_t n) {
-  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
-  return buffer.data();
-}
 thread_local std::vector<float> t_xp, t_dyp, t_tmp;
 
 // dx's dyq: its zero border sits at the same places for every image of a geometry, so it is

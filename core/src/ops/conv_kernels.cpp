@@ -5,6 +5,7 @@
 // Chunks run in parallel on janus' pool, each with single-threaded SGEMMs (im2col/col2im's
 // own parallel loops then run inline); dw is summed per chunk, then in chunk order.
 #include "conv_kernels.h"
+#include "scratch.h"
 
 #include <janus/core/parallel.h>
 
@@ -43,11 +44,6 @@ void valid_range(int64_t offset, int64_t w, int64_t stride, int64_t out_w, int64
 // SGEMM packs together onto the same cache sets (measured: up to 3x slower on 3->32 @32x32).
 int64_t padded_ld(int64_t width) { return conv_padded_ld(width); }
 
-// Scratch buffers reused across calls on the same thread (avoids page faults per step).
-float* scratch(std::vector<float>& buffer, int64_t n) {
-  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
-  return buffer.data();
-}
 thread_local std::vector<float> t_cols;  // (C_in*kh*kw, b*OH*OW)
 thread_local std::vector<float> t_rows;  // (C_out, b*OH*OW)
 

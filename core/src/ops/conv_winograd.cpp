@@ -5,6 +5,7 @@
 // Tiles run in chunks of whole images so V and M stay in cache; chunks run in parallel on
 // janus' pool; the GEMMs are winograd_gemm.h's kernels (faster here than OpenBLAS' AVX2 ones).
 #include "conv_kernels.h"
+#include "scratch.h"
 #include "winograd_gemm.h"
 
 #include <janus/core/parallel.h>
@@ -26,10 +27,6 @@ thread_local std::vector<float> t_m;   // 16 x (C_out, T): M, or dM in backward
 thread_local std::vector<float> t_u;   // (16, C_out, C_in): U
 thread_local std::vector<float> t_du;  // (chunks, 16, C_out, C_in): dU per chunk
 
-float* scratch(std::vector<float>& buffer, int64_t n) {
-  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
-  return buffer.data();
-}
 
 // Floats between the tile positions' matrices in V, M and dV, (rows, ld) each. Rounded to
 // whole 4 KiB and then offset by 5 cache lines, so the 16 matrices that a transform writes

@@ -9,6 +9,7 @@
 // pool, each start to finish on one thread, as in conv_winograd.cpp, whose layout (tile index innermost, 16-float-aligned rows, matrices a
 // cache-set offset apart) this file shares.
 #include "conv_kernels.h"
+#include "scratch.h"
 #include "winograd_gemm.h"
 
 #include <janus/core/parallel.h>
@@ -31,10 +32,6 @@ thread_local std::vector<float> t_u;      // (36, C_out, C_in): U
 thread_local std::vector<float> t_plane;  // per-worker plane and row scratch
 thread_local std::vector<float> t_du;     // (chunks, 36, C_out, C_in): dU per chunk
 
-float* scratch(std::vector<float>& buffer, int64_t n) {
-  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
-  return buffer.data();
-}
 
 // Floats between consecutive position matrices: whole 4 KiB plus 5 cache lines, so the 36
 // rows a transform writes at once fall on different cache sets (see conv_winograd.cpp).

@@ -10,6 +10,8 @@
 // Every element's summation order depends on k and the lane count only.
 #include "winograd_gemm.h"
 
+#include "scratch.h"
+
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -252,8 +254,7 @@ void nt_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, con
                int64_t ldc) {
   constexpr int64_t kW = kCols * kLanes;
   static thread_local std::vector<float> t_pack;
-  if (static_cast<int64_t>(t_pack.size()) < k * kW) t_pack.resize(static_cast<size_t>(k * kW));
-  float* bt = t_pack.data();
+  float* bt = scratch(t_pack, k * kW);
   for (int64_t j0 = 0; j0 < n; j0 += kW) {
     const int64_t w = n - j0 < kW ? n - j0 : kW;
     for (int64_t jj = 0; jj < w; ++jj) {

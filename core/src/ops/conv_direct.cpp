@@ -57,7 +57,7 @@ constexpr int64_t kImagesPerPart = 4;
 
 int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
-thread_local std::vector<float> t_xp, t_dyp, t_tmp;
+thread_local std::vector<float> t_xp, t_dyp, t_tmp, t_parts;
 
 // dx's dyq: its zero border sits at the same places for every image of a geometry, so it is
 // zeroed when a thread's layout changes and each image then rewrites the interior only.
@@ -281,7 +281,9 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
   const int64_t xs = C * g.h * g.w, ys = g.c_out * d.oh * d.ow, part = g.c_out * C * 9 * kLanes;
   const int64_t n_parts = (g.n + kImagesPerPart - 1) / kImagesPerPart;
   const bool dy_direct = d.ow == d.owl;  // dw reads dy itself, no copy
-  std::vector<float> parts(dw ? static_cast<size_t>(n_parts * part) : 0, 0.0f);  // (parts, C_out, C*9, kLanes)
+  // (parts, C_out, C*9, kLanes): the calling thread's buffer, reused from step to step; each part
+  // is zeroed by the worker that claims it.
+  float* const parts = dw ? scratch(t_parts, n_parts * part) : nullptr;
   share_items(n_parts, [&](std::atomic<int64_t>& next) {
     float* xp = dw ? scratch(t_xp, C * d.ph * d.s) : nullptr;
     float* dyp = dw && !dy_direct ? scratch(t_dyp, g.c_out * d.oh * d.owl) : nullptr;
@@ -295,14 +297,15 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
       dyq = t_dyq.data.data();
     }
     float* tmp = scratch(t_tmp, kDxRows<C> * C * d.wr);
-    for (int64_t p; (p = next.fetch_add(1)) < n_parts;)
+    for (int64_t p; (p = next.fetch_add(1)) < n_parts;) {
+      if (dw) std::fill_n(parts + p * part, part, 0.0f);
       for (int64_t n = p * kImagesPerPart; n < std::min(g.n, (p + 1) * kImagesPerPart); ++n) {
         if (dw) {
           pad_image(xp, x + n * xs, g, d);
           const float* dyn = dy + n * ys;
           if (!dy_direct) extend(dyp, dyn, g.c_out, d.oh, d.ow, d.oh, d.owl, 0, 0), dyn = dyp;
           const int64_t ld = d.owl;
-          float* pp = parts.data() + p * part;
+          float* pp = parts + p * part;
           int64_t o = 0;
           for (; o + kOutBlock <= g.c_out; o += kOutBlock) dw_channels<C, kOutBlock>(pp, dyn, ld, xp, o, d);
           for (; o + 4 <= g.c_out; o += 4) dw_channels<C, 4>(pp, dyn, ld, xp, o, d);
@@ -317,13 +320,14 @@ void backward_all(float* dx, float* dw, const float* dy, const float* x, const f
           dx_image<C>(dx + n * xs, dyq, w, g, d, tmp);
         }
       }
+    }
   });
   if (!dw) return;
   // dw[o][t] += the kLanes lanes of every part, in part order.
   for (int64_t e = 0; e < g.c_out * C * 9; ++e) {
     float sum = 0.0f;
     for (int64_t p = 0; p < n_parts; ++p) {
-      const float* a = parts.data() + p * part + e * kLanes;
+      const float* a = parts + p * part + e * kLanes;
       float s = 0.0f;
       for (int l = 0; l < kLanes; ++l) s += a[l];
       sum += s;

@@ -5,6 +5,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -26,6 +28,15 @@ int threads_from_environment() {
 }
 
 // Workers wait for a job; the calling thread runs chunk 0's share too.
+//
+// Waking a sleeping thread (futex + inter-processor interrupt) took 25-65 us per parallel_for
+// on the 2-core KVM machine of bench/README.md, and a training step of the benchmark CNN runs
+// about a hundred of them: 6-14% of the step. So after each job a worker first spins on the
+// job counter for up to kSpin before it sleeps, and the caller spins on the completion count
+// for as long before it sleeps. The spin is bounded by time, not by iterations (a pause
+// instruction costs 10 cycles on one CPU and 140 on another), and park() ends it at once: the
+// caller parks the pool before it hands a GEMM to OpenBLAS' own threads, so janus' workers
+// never spin against them.
 class Pool {
  public:
   explicit Pool(int n) { resize(n); }
@@ -37,7 +48,7 @@ class Pool {
     stop_workers();
     size_ = std::max(1, n);
     stopping_ = false;
-    const uint64_t start = generation_;  // workers only react to jobs posted after they exist
+    const uint64_t start = generation_.load();  // workers only react to jobs posted after they exist
     for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, start] { work(i, start); });
   }
 
@@ -48,38 +59,69 @@ class Pool {
       return;
     }
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
-      remaining_ = size_ - 1;
-      ++generation_;
+      remaining_.store(size_ - 1, std::memory_order_relaxed);
+      parked_.store(false, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    wake_.notify_all();
+    wake_.notify_all();  // no system call when every worker is still spinning
     task(0);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return remaining_ == 0; });
-    task_ = nullptr;
+    if (!spin_until([this] { return remaining_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
+  // Spinning workers go to sleep now instead of at the end of their spin.
+  void park() { parked_.store(true, std::memory_order_relaxed); }
+
  private:
+  // About the time of two wake-ups: long enough to bridge the gap between two parallel loops
+  // of one op or of consecutive ops, short enough to cost nothing measurable when idle.
+  static constexpr std::chrono::microseconds kSpin{100};
+
+  // Spins until ready() or kSpin passes or the pool is parked; returns ready().
+  template <typename Ready>
+  bool spin_until(Ready ready) const {
+    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0;; ++i) {
+      if (ready()) return true;
+      if (parked_.load(std::memory_order_relaxed)) return false;
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
+      cpu_relax();
+    }
+  }
+
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
   void work(int index, uint64_t seen) {
     for (;;) {
-      const std::function<void(int)>* task;
-      {
+      auto posted = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      if (!spin_until([&] { return posted() || stopping_.load(); })) {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
-        task = task_;
+        wake_.wait(lock, [&] { return stopping_.load() || posted(); });
       }
+      if (stopping_.load()) return;
+      seen = generation_.load(std::memory_order_acquire);
+      const std::function<void(int)>* task = task_;  // written before generation_ (release)
       (*task)(index);
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (--remaining_ == 0) done_.notify_one();
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // The caller may be between its last check and its wait: taking the mutex orders
+        // this notify after that wait began, so the wake-up is never lost.
+        { std::lock_guard<std::mutex> lock(mutex_); }
+        done_.notify_one();
+      }
     }
   }
 
   void stop_workers() {
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
@@ -92,9 +134,10 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(int)>* task_ = nullptr;
-  int remaining_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<int> remaining_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> parked_{false};
 };
 
 struct State {
@@ -114,6 +157,8 @@ thread_local bool inside_parallel = false;
 }  // namespace
 
 int num_threads() { return state().threads; }
+
+void detail::park_workers() { state().pool.park(); }
 
 void set_num_threads(int n) {
   JANUS_CHECK(n >= 1, "set_num_threads: expected at least 1 thread (got {})", n);

@@ -6,6 +6,8 @@
 #include <janus/core/random.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 using namespace janus;
 
@@ -52,6 +54,30 @@ TEST_CASE("results are identical run to run for a fixed seed and thread count", 
     now.push_back(loss.item());
     if (run == 0) first = now;
     CHECK(now == first);
+  }
+  set_num_threads(saved);
+}
+
+// The pool's workers spin briefly between jobs and sleep after; park() sends them to sleep at
+// once. Every path must still run each chunk exactly once: back-to-back jobs (caught while
+// spinning), jobs after a pause longer than the spin (workers asleep), and jobs right after a
+// park (the path linalg takes before OpenBLAS' own threads run a GEMM).
+TEST_CASE("parallel_for runs every job exactly once whether workers spin, sleep or are parked",
+          "[parallel]") {
+  const int saved = num_threads();
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    std::atomic<int64_t> total{0};
+    int64_t expected = 0;
+    for (int job = 0; job < 3000; ++job) {
+      if (job % 500 == 250) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (job % 7 == 3) detail::park_workers();
+      parallel_for(0, 64, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) total += job * 64 + i;
+      });
+      for (int64_t i = 0; i < 64; ++i) expected += job * 64 + i;
+      REQUIRE(total.load() == expected);
+    }
   }
   set_num_threads(saved);
 }

@@ -5,6 +5,7 @@
 #include <janus/core/deterministic.h>
 #include <janus/core/op.h>
 #include <janus/core/ops/linalg.h>
+#include <janus/core/parallel.h>
 
 #include "serial_blas.h"
 
@@ -28,7 +29,10 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   std::optional<detail::SerialBlas> serial;  // small products: no OpenBLAS workers (serial_blas.h)
-  if (m * n * k < detail::kSerialGemmMacs) serial.emplace();
+  if (m * n * k < detail::kSerialGemmMacs)
+    serial.emplace();
+  else
+    detail::park_workers();  // OpenBLAS' threads get the cores to themselves
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(n));

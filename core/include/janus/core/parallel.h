@@ -27,4 +27,11 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
 // Lets a reduction keep one partial result per chunk and combine them in order.
 std::vector<int64_t> parallel_chunks(int64_t begin, int64_t end, int64_t grain);
 
+namespace detail {
+// Sends the pool's idle workers to sleep at once instead of after their short spin (see
+// parallel.cpp): called before a GEMM runs on OpenBLAS' own threads, so that the two pools
+// never spin against each other for the cores.
+void park_workers();
+}  // namespace detail
+
 }  // namespace janus

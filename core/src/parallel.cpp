@@ -33,10 +33,10 @@ int threads_from_environment() {
 // on the 2-core KVM machine of bench/README.md, and a training step of the benchmark CNN runs
 // about a hundred of them: 6-14% of the step. So after each job a worker first spins on the
 // job counter for up to kSpin before it sleeps, and the caller spins on the completion count
-// for as long before it sleeps. The spin is bounded by time, not by iterations (a pause
-// instruction costs 10 cycles on one CPU and 140 on another), and park() ends it at once: the
-// caller parks the pool before it hands a GEMM to OpenBLAS' own threads, so janus' workers
-// never spin against them.
+// for as long before it sleeps. The spin is bounded by time, not by iterations (the pause
+// instruction's latency differs between CPU generations by more than 10x), and park() ends
+// it at once: the caller parks the pool before it hands a GEMM to OpenBLAS' own threads, so
+// janus' workers never spin against them.
 class Pool {
  public:
   explicit Pool(int n) { resize(n); }

@@ -7,6 +7,7 @@
 #include "conv_kernels.h"
 #include "scratch.h"
 #include "winograd_gemm.h"
+#include "winograd_width.h"
 
 #include <janus/core/parallel.h>
 
@@ -51,14 +52,8 @@ WinoPlan make_plan(const ConvGeometry& g) {
   return p;
 }
 
-// The weight transforms, applied to the values v[0], v[s], v[2s], ...
-// G v (3 -> 4): weight transform.
-inline void gt(const float* v, int s, float* o, int so) {
-  o[0] = v[0];
-  o[so] = 0.5f * (v[0] + v[s] + v[2 * s]);
-  o[2 * so] = 0.5f * (v[0] - v[s] + v[2 * s]);
-  o[3 * so] = v[2 * s];
-}
+// The weight transforms, applied to the values v[0], v[s], v[2s], ... G v (3 -> 4) is
+// written out in transform_weight.
 // G^T v (4 -> 3): backward to w.
 inline void gtt(const float* v, int s, float* o, int so) {
   const float mid = 0.5f * (v[s] + v[2 * s]);
@@ -67,15 +62,40 @@ inline void gtt(const float* v, int s, float* o, int so) {
   o[2 * so] = mid + v[3 * s];
 }
 
-// U (16, C_out, C_in) = G w G^T for every (o, c) pair of w (C_out, C_in, 3, 3).
+// U (16, C_out, C_in) = G w G^T for every (o, c) pair of w (C_out, C_in, 3, 3). Blocks of
+// pairs are first transposed to (9, pairs), so both passes run over pairs with unit stride and
+// vectorize (per pair it ran scalar: ~5% of the 8x8 layer's time, as it runs in forward and
+// again in backward). Same expressions as gt, so the same bits.
 void transform_weight(float* u, const float* w, const ConvGeometry& g) {
   const int64_t pairs = g.c_out * g.c_in;
   parallel_for(0, pairs, 256, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      float tmp[4][3], t[4][4];
-      for (int j = 0; j < 3; ++j) gt(w + i * 9 + j, 3, &tmp[0][j], 3);
-      for (int r = 0; r < 4; ++r) gt(tmp[r], 1, t[r], 1);
-      for (int k = 0; k < kTiles; ++k) u[k * pairs + i] = t[k / 4][k % 4];
+    constexpr int64_t kBlock = 64;
+    float in[9][kBlock], tmp[4][3][kBlock];
+    for (int64_t b0 = i0; b0 < i1; b0 += kBlock) {
+      const int64_t nb = std::min(kBlock, i1 - b0);
+      for (int64_t i = 0; i < nb; ++i)
+        for (int k = 0; k < 9; ++k) in[k][i] = w[(b0 + i) * 9 + k];
+      for (int j = 0; j < 3; ++j) {  // G on column j of the kernel: rows 0..3 of tmp
+        JANUS_IVDEP
+        for (int64_t i = 0; i < nb; ++i) {
+          const float v0 = in[j][i], v1 = in[3 + j][i], v2 = in[6 + j][i];
+          tmp[0][j][i] = v0;
+          tmp[1][j][i] = 0.5f * (v0 + v1 + v2);
+          tmp[2][j][i] = 0.5f * (v0 - v1 + v2);
+          tmp[3][j][i] = v2;
+        }
+      }
+      for (int r = 0; r < 4; ++r) {  // G along the rows of tmp
+        float* dst = u + r * 4 * pairs + b0;
+        JANUS_IVDEP
+        for (int64_t i = 0; i < nb; ++i) {
+          const float v0 = tmp[r][0][i], v1 = tmp[r][1][i], v2 = tmp[r][2][i];
+          dst[i] = v0;
+          dst[pairs + i] = 0.5f * (v0 + v1 + v2);
+          dst[2 * pairs + i] = 0.5f * (v0 - v1 + v2);
+          dst[3 * pairs + i] = v2;
+        }
+      }
     }
   });
 }
@@ -105,34 +125,48 @@ Padded padded_shape(const WinoPlan& p) { return {2 * p.tiles_h + 2, 2 * p.tiles_
 
 // Each transform works on one (image, channel) plane at a time with the plane's tile index
 // t = ty * tiles_w + tx innermost: the 16 matrices' columns of one plane are contiguous, so
-// the arithmetic runs over whole planes in unit-stride vector loops; only the gathers from
-// and scatters to the image plane go element by element. (Loops over one row of tiles, as
-// before, ran scalar: the 8x8 layer has 4 tiles per row.) Same operations, same order and
-// same bits as the row-wise version.
-#define JANUS_IVDEP _Pragma("GCC ivdep")
+// the arithmetic runs over whole planes in unit-stride vector loops. The gathers from and
+// scatters to the image plane split its rows into even and odd columns, so they too run with
+// unit stride, over one row of tiles (4 or 8 wide known at compile time, winograd_width.h;
+// element by element they were ~15% of the 8x8 layer's time). Same operations, same order
+// and same bits as the row-wise version.
 
 // V (16, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x (N, C_in, H, W).
+// The zero-padded plane is split into its even and odd columns (cols = 2 (tw + 1)), so that
+// column 2 tx + q of a row is phase q % 2 at tx + q / 2 and every window row is gathered with
+// unit-stride copies of one row of tiles.
+template <int kTw>
 void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb,
                      const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w, nt = p.tiles_img;
+  const int64_t plane_stride = k_stride(g.c_in, ld), nt = p.tiles_img;
   const Padded ps = padded_shape(p);
+  const int64_t flat = ps.rows * (p.tiles_w + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * nt);  // (rows, cols)
-    float* win = pad + ps.rows * ps.cols;                         // win[(r * 4 + s) * nt + t]
+    const int64_t tw = tiles_per_row<kTw>(p.tiles_w), tw1 = tw + 1;
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 2 * flat + 16 * nt);  // (rows, cols)
+    float* even = pad + ps.rows * ps.cols;  // even[r * tw1 + k]: row r, column 2k
+    float* odd = even + flat;               // odd[r * tw1 + k]: row r, column 2k + 1
+    float* win = odd + flat;                // win[(r * 4 + s) * nt + t]
+    // Every plane writes the same interior positions, so the padding is zeroed once per task.
+    std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
-      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
       for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
         const int64_t n = std::min(g.w, ps.cols - g.pad_w);
         std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * ps.cols + g.pad_w);
       }
+      JANUS_IVDEP
+      for (int64_t f = 0; f < flat; ++f) even[f] = pad[2 * f], odd[f] = pad[2 * f + 1];
       for (int64_t ty = 0; ty < p.tiles_h; ++ty)
         for (int r = 0; r < 4; ++r) {
-          const float* row = pad + (2 * ty + r) * ps.cols;
+          const float* e = even + (2 * ty + r) * tw1;
+          const float* o = odd + (2 * ty + r) * tw1;
+          float* wr = win + (r * 4) * nt + ty * tw;
+          JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx)
-            for (int q = 0; q < 4; ++q) win[(r * 4 + q) * nt + ty * tw + tx] = row[2 * tx + q];
+            wr[tx] = e[tx], wr[nt + tx] = o[tx], wr[2 * nt + tx] = e[tx + 1], wr[3 * nt + tx] = o[tx + 1];
         }
       float* dst = v + c * ld + nl * nt;
       JANUS_IVDEP
@@ -158,16 +192,22 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
 }
 
 // dx (N, C_in, H, W) += B dV B^T added onto each tile's 4x4 input window: windows overlap
-// by two rows/columns and add up in a zero-padded plane (fixed order), whose inner part
-// then adds onto dx. One task per (image, channel) plane.
+// by two rows/columns and add up in a zero-padded plane (fixed order), kept as its even and
+// odd columns and then interleaved, whose inner part adds onto dx. One task per (image,
+// channel) plane.
+template <int kTw>
 void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb,
                     const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_in, ld), tw = p.tiles_w, nt = p.tiles_img;
+  const int64_t plane_stride = k_stride(g.c_in, ld), nt = p.tiles_img;
   const Padded ps = padded_shape(p);
+  const int64_t flat = ps.rows * (p.tiles_w + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    float* pad = scratch(t_plane, ps.rows * ps.cols + 16 * nt);
-    float* q = pad + ps.rows * ps.cols;  // q[(i * 4 + c) * nt + t]: window row i, column offset c
+    const int64_t tw = tiles_per_row<kTw>(p.tiles_w), tw1 = tw + 1;
+    float* pad = scratch(t_plane, ps.rows * ps.cols + 2 * flat + 16 * nt);
+    float* even = pad + ps.rows * ps.cols;  // even[r * tw1 + k]: row r, column 2k
+    float* odd = even + flat;               // odd[r * tw1 + k]: row r, column 2k + 1
+    float* q = odd + flat;                  // q[(i * 4 + c) * nt + t]: window row i, column offset c
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = dv + c * ld + nl * nt;
@@ -186,21 +226,20 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
           q[(i * 4 + 3) * nt + k] = -e[i][3];
         }
       }
-      std::fill(pad, pad + ps.rows * ps.cols, 0.0f);
+      std::fill(even, even + 2 * flat, 0.0f);
       for (int64_t ty = 0; ty < p.tiles_h; ++ty) {
         for (int i = 0; i < 4; ++i) {
-          float* row = pad + (2 * ty + i) * ps.cols;
+          float* er = even + (2 * ty + i) * tw1;
+          float* orow = odd + (2 * ty + i) * tw1;
           const float* qi = q + (i * 4) * nt + ty * tw;
-          for (int64_t tx = 0; tx < tw; ++tx) {
-            row[2 * tx] += qi[tx];
-            row[2 * tx + 1] += qi[nt + tx];
-          }
-          for (int64_t tx = 0; tx < tw; ++tx) {
-            row[2 * tx + 2] += qi[2 * nt + tx];
-            row[2 * tx + 3] += qi[3 * nt + tx];
-          }
+          JANUS_IVDEP
+          for (int64_t tx = 0; tx < tw; ++tx) er[tx] += qi[tx], orow[tx] += qi[nt + tx];
+          JANUS_IVDEP
+          for (int64_t tx = 0; tx < tw; ++tx) er[tx + 1] += qi[2 * nt + tx], orow[tx + 1] += qi[3 * nt + tx];
         }
       }
+      JANUS_IVDEP
+      for (int64_t f = 0; f < flat; ++f) pad[2 * f] = even[f], pad[2 * f + 1] = odd[f];
       float* plane = dx + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
         const float* row = pad + (r + g.pad_h) * ps.cols + g.pad_w;
@@ -213,11 +252,13 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
 
 // y (N, C_out, OH, OW) = A^T M A (+ bias) for images [n0, n0 + nb); partial edge tiles
 // write only their in-range outputs.
+template <int kTw>
 void transform_output(float* y, const float* m, int64_t ld, const float* bias, int64_t n0,
                       int64_t nb, const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w, nt = p.tiles_img;
+  const int64_t plane_stride = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_per_row<kTw>(p.tiles_w);
     float* out4 = scratch(t_plane, 4 * nt);  // out4[(i * 2 + c) * nt + t]: output (2 ty + i, 2 tx + c)
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
@@ -242,18 +283,25 @@ void transform_output(float* y, const float* m, int64_t ld, const float* bias, i
         for (int64_t i = 0; i < 2 && 2 * ty + i < p.oh; ++i) {
           float* out = plane + (2 * ty + i) * p.ow;
           const float* ev = out4 + (i * 2) * nt + ty * tw;
-          for (int64_t k = 0; k < p.ow; ++k) out[k] = (k & 1) ? ev[nt + k / 2] : ev[k / 2];
+          if (p.ow == 2 * tw) {
+            JANUS_IVDEP
+            for (int64_t k = 0; k < tw; ++k) out[2 * k] = ev[k], out[2 * k + 1] = ev[nt + k];
+          } else {
+            for (int64_t k = 0; k < p.ow; ++k) out[k] = (k & 1) ? ev[nt + k / 2] : ev[k / 2];
+          }
         }
     }
   });
 }
 
 // dM (16, C_out, ld) = A dy A^T for every tile; outputs past the edge count as zero.
+template <int kTw>
 void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, int64_t nb,
                            const WinoPlan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t plane_stride = k_stride(g.c_out, ld), tw = p.tiles_w, nt = p.tiles_img;
+  const int64_t plane_stride = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t tw = tiles_per_row<kTw>(p.tiles_w);
     float* in4 = scratch(t_plane, 4 * nt);  // in4[(i * 2 + c) * nt + t]: dy (2 ty + i, 2 tx + c) or 0
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
@@ -267,7 +315,12 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
             if (2 * ty + i >= p.oh) continue;
           }
           const float* in = plane + (2 * ty + i) * p.ow;
-          for (int64_t k = 0; k < p.ow; ++k) ((k & 1) ? ev[nt + k / 2] : ev[k / 2]) = in[k];
+          if (p.ow == 2 * tw) {
+            JANUS_IVDEP
+            for (int64_t k = 0; k < tw; ++k) ev[k] = in[2 * k], ev[nt + k] = in[2 * k + 1];
+          } else {
+            for (int64_t k = 0; k < p.ow; ++k) ((k & 1) ? ev[nt + k / 2] : ev[k / 2]) = in[k];
+          }
         }
       JANUS_IVDEP
       for (int64_t k = 0; k < nt; ++k) {
@@ -351,12 +404,12 @@ void winograd_forward(float* y, const float* x, const float* w, const float* bia
     for (int64_t ci = c0; ci < c1; ++ci) {
       const int64_t n0 = ci * p.chunk;
       const ChunkBuffers b = chunk_buffers(n0, p);
-      transform_input(b.v, b.ld, x, n0, b.nb, p);
+      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
       for (int64_t k = 0; k < kTiles; ++k) {
         wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
                  b.ld);
       }
-      transform_output(y, b.m, b.ld, bias, n0, b.nb, p);
+      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
     }
   });
 }
@@ -385,9 +438,9 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
       for (int64_t ci = c0; ci < c1; ++ci) {
         const int64_t n0 = ci * p.chunk;
         const ChunkBuffers b = chunk_buffers(n0, p);
-        transform_output_grad(b.m, b.ld, dy, n0, b.nb, p);
+        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
         if (dw) {
-          transform_input(b.v, b.ld, x, n0, b.nb, p);
+          by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
           float* du_c = du + ci * kTiles * pairs;
           for (int64_t k = 0; k < kTiles; ++k) {
             wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
@@ -397,7 +450,7 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
           for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
             wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
-          add_input_grad(dx, b.v, b.ld, n0, b.nb, p);
+          by_tiles_per_row(p.tiles_w, [&](auto w) { add_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
         }
       }
     });

@@ -11,11 +11,11 @@
 #include "conv_kernels.h"
 #include "scratch.h"
 #include "winograd_gemm.h"
+#include "winograd_width.h"
 
 #include <janus/core/parallel.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
 
 namespace janus::detail {
@@ -58,12 +58,6 @@ Plan make_plan(const ConvGeometry& g) {
   p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, std::max<int64_t>(1, (g.n + 7) / 8));
   return p;
 }
-
-// The transforms' loops below read and write disjoint buffers, or disjoint parts of one
-// scratch buffer, which GCC cannot prove (6 to 36 streams are too many for its runtime alias
-// checks): without ivdep it ran them scalar (perf annotate: vmovss/vsubss, 40% of the
-// layer's time in the transforms).
-#define JANUS_IVDEP _Pragma("GCC ivdep")
 
 // The 1-D transforms, on 6 (or 4, or 3) values.
 // B^T d: input transform.
@@ -171,25 +165,15 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
   });
 }
 
-// Tiles per row, known at compile time for kTw > 0. Rows of 4 and 8 tiles (16x16 and 32x32
-// maps) get their own copies of the transforms: with a width known only at run time GCC's
-// 16-lane AVX-512 loops never ran on 4 or 8 tiles and everything ran in the scalar remainder
-// (perf annotate: vmovss/vaddss; add_input_grad was then the largest cost of the 16x16
-// layers); with the width known it vectorizes each row of tiles whole.
+// Rows of 4 and 8 tiles (16x16 and 32x32 maps) run their own copies of the transforms
+// (winograd_width.h).
 template <int kTw>
 int64_t tiles_w(const Plan& p) {
-  return kTw > 0 ? kTw : p.tw;
+  return tiles_per_row<kTw>(p.tw);
 }
-// f(std::integral_constant<int, w>) with w = the plan's tiles per row where it has its own
-// copy, else 0.
 template <class F>
 void by_width(const Plan& p, F&& f) {
-  if (p.tw == 4)
-    f(std::integral_constant<int, 4>{});
-  else if (p.tw == 8)
-    f(std::integral_constant<int, 8>{});
-  else
-    f(std::integral_constant<int, 0>{});
+  by_tiles_per_row(p.tw, static_cast<F&&>(f));
 }
 
 // Every loop below runs over one row of tiles with the tile index tx innermost and unit
@@ -209,10 +193,11 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
     float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kA * flat);
     float* ph = pad + p.rows * p.cols;  // 4 phases of flat + 1 floats (the last one padding)
     float* h = ph + 4 * (flat + 1);     // h[j * flat + r * tw1 + tx]: row r, horizontal output j
+    // Every plane writes the same interior positions, so the padding is zeroed once per task.
+    std::fill(pad, pad + p.rows * p.cols, 0.0f);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
-      std::fill(pad, pad + p.rows * p.cols, 0.0f);
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r)
         std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * p.cols + g.pad_h);

@@ -7,7 +7,7 @@
 #include "conv_kernels.h"
 #include "scratch.h"
 #include "winograd_gemm.h"
-#include "winograd_width.h"
+#include "winograd_shared.h"
 
 #include <janus/core/parallel.h>
 
@@ -21,7 +21,6 @@ namespace janus::detail {
 namespace {
 
 constexpr int64_t kTiles = 16;            // 4x4 tile positions
-constexpr int64_t kChunkFloats = 1 << 21;  // V + M of one chunk: about 8 MiB
 
 thread_local std::vector<float> t_v;   // 16 x (C_in, T): V, then dV in backward
 thread_local std::vector<float> t_m;   // 16 x (C_out, T): M, or dM in backward
@@ -44,11 +43,7 @@ WinoPlan make_plan(const ConvGeometry& g) {
   p.tiles_h = (p.oh + 1) / 2;
   p.tiles_w = (p.ow + 1) / 2;
   p.tiles_img = p.tiles_h * p.tiles_w;
-  const int64_t tiles = g.chunk_columns > 0
-                            ? g.chunk_columns
-                            : std::max<int64_t>(256, kChunkFloats / (kTiles * (g.c_in + g.c_out)));
-  // At most an eighth of the batch, so chunks spread over the pool's threads.
-  p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, std::max<int64_t>(1, (g.n + 7) / 8));
+  p.chunk = winograd_chunk_images(kTiles * (g.c_in + g.c_out) * p.tiles_img, p.tiles_img, g.n, g.chunk_columns);
   return p;
 }
 
@@ -127,7 +122,7 @@ Padded padded_shape(const WinoPlan& p) { return {2 * p.tiles_h + 2, 2 * p.tiles_
 // t = ty * tiles_w + tx innermost: the 16 matrices' columns of one plane are contiguous, so
 // the arithmetic runs over whole planes in unit-stride vector loops. The gathers from and
 // scatters to the image plane split its rows into even and odd columns, so they too run with
-// unit stride, over one row of tiles (4 or 8 wide known at compile time, winograd_width.h;
+// unit stride, over one row of tiles (4 or 8 wide known at compile time, winograd_shared.h;
 // element by element they were ~15% of the 8x8 layer's time). Same operations, same order
 // and same bits as the row-wise version.
 

@@ -11,7 +11,7 @@
 #include "conv_kernels.h"
 #include "scratch.h"
 #include "winograd_gemm.h"
-#include "winograd_width.h"
+#include "winograd_shared.h"
 
 #include <janus/core/parallel.h>
 
@@ -24,7 +24,6 @@ namespace {
 
 constexpr int kA = 6;                      // transformed tile side
 constexpr int64_t kPos = kA * kA;          // 36 tile positions
-constexpr int64_t kChunkFloats = 1 << 21;  // V + M of one chunk: about 8 MiB
 
 thread_local std::vector<float> t_v;      // 36 x (C_in, T): V, then dV in backward
 thread_local std::vector<float> t_m;      // 36 x (C_out, T): M, or dM in backward
@@ -52,10 +51,7 @@ Plan make_plan(const ConvGeometry& g) {
   // groups (phase r of group k is column 4k + r).
   p.rows = 4 * p.th + 2;
   p.cols = 4 * p.tw + 4;
-  const int64_t tiles = g.chunk_columns > 0 ? g.chunk_columns
-                                            : std::max<int64_t>(256, kChunkFloats / (kPos * (g.c_in + g.c_out)));
-  // At most an eighth of the batch, so chunks spread over the pool's threads.
-  p.chunk = std::clamp<int64_t>(tiles / p.tiles_img, 1, std::max<int64_t>(1, (g.n + 7) / 8));
+  p.chunk = winograd_chunk_images(kPos * (g.c_in + g.c_out) * p.tiles_img, p.tiles_img, g.n, g.chunk_columns);
   return p;
 }
 
@@ -166,7 +162,7 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
 }
 
 // Rows of 4 and 8 tiles (16x16 and 32x32 maps) run their own copies of the transforms
-// (winograd_width.h).
+// (winograd_shared.h).
 template <int kTw>
 int64_t tiles_w(const Plan& p) {
   return tiles_per_row<kTw>(p.tw);

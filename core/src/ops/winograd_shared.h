@@ -1,0 +1,60 @@
+// What the two Winograd convolutions (conv_winograd.cpp, conv_winograd4.cpp) share: the
+// images per chunk, from the L2 cache size, and what their transforms' loops need to
+// vectorize: ivdep, and the tiles per row of tiles as a compile-time constant. Internal to core.
+#pragma once
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+// The transforms' loops read and write disjoint buffers, or disjoint parts of one
+// scratch buffer, which GCC cannot prove (6 to 36 streams are too many for its runtime alias
+// checks): without ivdep it ran them scalar (perf annotate: vmovss/vsubss, 40% of the
+// layer's time in the transforms).
+#define JANUS_IVDEP _Pragma("GCC ivdep")
+
+namespace janus::detail {
+
+// Bytes of one core's L2 cache, as the CPU reports it (1 MiB where it does not say).
+inline int64_t l2_cache_bytes() {
+  static const int64_t bytes = [] {
+    const long reported = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return reported > 0 ? static_cast<int64_t>(reported) : int64_t(1) << 20;
+  }();
+  return bytes;
+}
+
+// Whole images per chunk of n images, given one image's floats of V plus M: as many as fit in
+// half of L2, so the transforms write V and M and the GEMMs read them back from L2 (the other
+// half holds U's position matrices, the transforms' plane scratch and the image planes
+// streaming through). Measured (conv_bench --only 1, 3 rounds, Xeon with 2 MiB L2): 32->32
+// @32x32 ran 18-20 ms with 8 images a chunk (4.7 MiB, from an earlier fixed 8 MiB budget),
+// 13.4-15.3 ms with 1 to 4. At most an eighth of the batch, so chunks spread over the pool's
+// threads. chunk_columns > 0 (tests: several chunks) asks for that many tiles instead.
+inline int64_t winograd_chunk_images(int64_t floats_per_image, int64_t tiles_per_image, int64_t n,
+                                     int64_t chunk_columns) {
+  const int64_t images = chunk_columns > 0 ? chunk_columns / tiles_per_image
+                                           : l2_cache_bytes() / 2 / (4 * floats_per_image);
+  return std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
+}
+
+// kTw when it is a specialised width (> 0), else the run-time width tw.
+template <int kTw>
+int64_t tiles_per_row(int64_t tw) {
+  return kTw > 0 ? kTw : tw;
+}
+
+// f(std::integral_constant<int, w>) with w = tw where tw has its own copy (4 or 8), else 0.
+template <class F>
+void by_tiles_per_row(int64_t tw, F&& f) {
+  if (tw == 4)
+    f(std::integral_constant<int, 4>{});
+  else if (tw == 8)
+    f(std::integral_constant<int, 8>{});
+  else
+    f(std::integral_constant<int, 0>{});
+}
+
+}  // namespace janus::detail

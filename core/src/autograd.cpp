@@ -16,11 +16,18 @@ namespace {
 thread_local bool grad_mode_enabled = true;
 std::atomic<uint64_t> next_sequence{1};
 
+// How a gradient may be taken into an empty slot: copied, adopted when nobody else holds it,
+// or shared as it is (the root's gradient on its way to the root's node: the caller still
+// holds it, so no backward sees it exclusive and writes into it, and no copy is made; a
+// backward(gradient) call on an 8 MiB activation copied it every time).
+enum class Take { copy, adopt_if_exclusive, share };
+
 // Adds `g` into `slot`. A fresh tensor nobody else holds is adopted; otherwise a new sum is
-// made, so a gradient buffer is never shared with a tensor the user can see.
-void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& g, bool may_adopt) {
+// made, so a gradient buffer is never shared with a tensor the user can see. A node's
+// pending slot (`pending_slot`) that is shared is summed into a new tensor, not in place.
+void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& g, Take take, bool pending_slot = false) {
   if (!slot) {
-    if (may_adopt && is_exclusive(g)) {
+    if (take == Take::share || (take == Take::adopt_if_exclusive && is_exclusive(g))) {
       slot = g.impl_ptr();
     } else {
       slot = g.clone().impl_ptr();
@@ -29,6 +36,8 @@ void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& g, bool may_ado
   }
   JANUS_CHECK(slot->shape == g.shape(), "backward: gradient of shape {} cannot be added to one of shape {}",
               shape_str(g.shape()), shape_str(slot->shape));
+  if (pending_slot && (slot.use_count() != 1 || slot->storage.use_count() != 1))
+    slot = Tensor(slot).clone().impl_ptr();
   float* dst = slot->storage->data + slot->offset;
   const float* src = g.data();
   const int64_t n = g.numel();
@@ -41,22 +50,23 @@ bool wants_grad(const Tensor& t) { return t.defined() && (t.requires_grad() || t
 // `captured` is given: then only the gradients of the tensors in it are collected.
 void run_backward(const Tensor& root, const Tensor& root_grad, bool retain_graph,
                   std::unordered_map<TensorImpl*, std::shared_ptr<TensorImpl>>* captured) {
-  auto deliver = [&](const std::shared_ptr<TensorImpl>& impl, const Tensor& g, bool may_adopt,
+  // is_root: g is the caller's root gradient (shared with the root's node, copied elsewhere).
+  auto deliver = [&](const std::shared_ptr<TensorImpl>& impl, const Tensor& g, bool is_root,
                      std::unordered_map<Node*, std::shared_ptr<TensorImpl>>& pending) {
     if (captured) {
       auto it = captured->find(impl.get());
-      if (it != captured->end()) accumulate(it->second, g, false);
+      if (it != captured->end()) accumulate(it->second, g, Take::copy);
     }
     if (impl->grad_fn) {
-      accumulate(pending[impl->grad_fn.get()], g, may_adopt);
+      accumulate(pending[impl->grad_fn.get()], g, is_root ? Take::share : Take::adopt_if_exclusive, true);
     } else if (!captured && impl->requires_grad) {
-      accumulate(impl->grad, g, may_adopt);
+      accumulate(impl->grad, g, is_root ? Take::copy : Take::adopt_if_exclusive);
     }
   };
 
   NoGradGuard no_grad;  // backward itself is not recorded (no higher-order gradients)
   std::unordered_map<Node*, std::shared_ptr<TensorImpl>> pending;
-  deliver(root.impl_ptr(), root_grad, false, pending);
+  deliver(root.impl_ptr(), root_grad, true, pending);
   if (!root.grad_fn()) return;
 
   // Collect the reachable nodes.
@@ -95,7 +105,7 @@ void run_backward(const Tensor& root, const Tensor& root_grad, bool retain_graph
       JANUS_CHECK(grads[i].shape() == n->inputs[i]->shape,
                   "backward of '{}': gradient for input {} has shape {} but the input has shape {}",
                   n->kind, i, shape_str(grads[i].shape()), shape_str(n->inputs[i]->shape));
-      deliver(n->inputs[i], grads[i], true, pending);
+      deliver(n->inputs[i], grads[i], false, pending);
     }
     if (!retain_graph) {
       n->backward = nullptr;  // frees the saved tensors

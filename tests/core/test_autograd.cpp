@@ -112,3 +112,31 @@ TEST_CASE("dropping a long unused graph does not recurse", "[autograd]") {
   }  // the whole chain is released here, iteratively
   CHECK(x.requires_grad());
 }
+
+TEST_CASE("backward(gradient) hands the caller's gradient to the root's op without copying, and never writes it") {
+  Tensor x = from_vector({-1, 2, -3, 4}, {4}).requires_grad_();
+  // A probe op: its backward sees the incoming gradient's buffer and whether it may write it.
+  Tensor y = x.detach().clone();
+  const float* seen = nullptr;
+  bool seen_exclusive = true;
+  record(y, "probe", {x}, [&](const Tensor& dy, const std::vector<bool>&) {
+    seen = dy.data();
+    seen_exclusive = is_exclusive(dy);
+    return std::vector<Tensor>{dy};  // passed on to the leaf as it is
+  });
+  Tensor g = from_vector({1, 2, 3, 4}, {4});
+  y.backward(g);
+  CHECK(seen == g.data());    // not a copy
+  CHECK_FALSE(seen_exclusive);  // the caller still holds it, so no backward may write into it
+  CHECK(x.grad().data() != g.data());  // the leaf's .grad is its own buffer
+  g.fill_(9.0f);
+  CHECK(x.grad().to_vector() == std::vector<float>{1, 2, 3, 4});
+
+  // relu's backward writes into an exclusive incoming gradient: the caller's stays as it was.
+  Tensor z = from_vector({-1, 2, -3, 4}, {4}).requires_grad_();
+  Tensor r = relu(z);
+  Tensor gr = from_vector({5, 6, 7, 8}, {4});
+  r.backward(gr);
+  CHECK(gr.to_vector() == std::vector<float>{5, 6, 7, 8});
+  CHECK(z.grad().to_vector() == std::vector<float>{0, 6, 0, 8});
+}

@@ -11,6 +11,7 @@
 #include <gradcheck.h>
 
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,33 @@ TEST_CASE("winograd conv2d matches naive loops on odd shapes", "[conv][winograd]
     CHECK(allclose(got.dx, want.dx, 1e-4f, 1e-4f));
     CHECK(allclose(got.dw, want.dw, 1e-4f, 1e-3f));
     CHECK(allclose(got.db, want.db, 1e-4f, 1e-3f));
+  }
+}
+
+TEST_CASE("conv2d's dx is written whole, whatever its buffer held before", "[conv][winograd]") {
+  // The kernels write dx without a zero fill first (Winograd) or zero it themselves (im2col,
+  // direct). Buffers of dx's size filled with NaN go back to the caching allocator first, so
+  // that dx most likely reuses one: an element left unwritten would show as NaN.
+  Generator gen(23);
+  struct Case {
+    Shape x;
+    int64_t c_out, padding;
+  };
+  const std::vector<Case> cases = {{{2, 8, 9, 7}, 6, 0}, {{2, 8, 8, 8}, 4, 1}, {{1, 9, 13, 11}, 5, 2},
+                                   {{3, 2, 10, 10}, 4, 1}, {{2, 16, 16, 16}, 8, 1}};
+  for (int64_t algo : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}}) {
+    for (const Case& c : cases) {
+      Tensor x = randn(c.x, &gen), w = randn({c.c_out, c.x[1], 3, 3}, &gen), b = randn({c.c_out}, &gen);
+      Tensor dy = randn({c.x[0], c.c_out, c.x[2] + 2 * c.padding - 2, c.x[3] + 2 * c.padding - 2}, &gen);
+      {
+        std::vector<Tensor> poison;
+        for (int i = 0; i < 4; ++i) poison.push_back(full(c.x, std::numeric_limits<float>::quiet_NaN()));
+      }
+      const Grads got = run(x, w, b, dy, c.padding, algo);
+      const Grads want = naive_3x3(x, w, dy, c.padding);
+      INFO("algo " << algo << " input " << shape_str(c.x) << " C_out " << c.c_out << " padding " << c.padding);
+      CHECK(allclose(got.dx, want.dx, 1e-4f, 1e-3f));
+    }
   }
 }
 

@@ -118,7 +118,7 @@ Tensor conv2d_forward(const std::vector<Tensor>& in, const Attrs& attrs, const R
   record(y, "conv2d", in, [xd, wd, g, n_inputs](const Tensor& dy, const std::vector<bool>& needs) {
     std::vector<Tensor> grads(n_inputs);
     const bool want_db = n_inputs == 3 && needs[2];
-    if (needs[0]) grads[0] = zeros(xd.shape());
+    if (needs[0]) grads[0] = empty(xd.shape());  // the kernels write every element of dx
     if (needs[1]) grads[1] = zeros(wd.shape());
     if (want_db) grads[2] = zeros({g.c_out});
     (deterministic() ? deterministic_backward : detail::conv2d_backward)(

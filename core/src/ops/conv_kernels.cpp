@@ -233,8 +233,12 @@ void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const flo
   }
   if (!dx && !dw) return;
   const Path path = choose_path(geometry);
-  if (path == Path::winograd2) return winograd_backward(dx, dw, dy, x, w, geometry);
+  if (path == Path::winograd2) return winograd_backward(dx, dw, dy, x, w, geometry);  // they write dx
   if (path == Path::winograd4) return winograd4_backward(dx, dw, dy, x, w, geometry);
+  if (dx) {  // direct and im2col add into dx
+    const int64_t n = g.n * g.c_in * g.h * g.w;
+    parallel_for(0, n, 1 << 16, [&](int64_t i0, int64_t i1) { std::fill(dx + i0, dx + i1, 0.0f); });
+  }
   if (path == Path::direct) return direct_backward(dx, dw, dy, x, w, geometry);
   // Each chunk adds its dw into its own zeroed part; parts are summed in chunk order.
   const int64_t n_chunks = chunks(p), w_numel = g.c_out * p.kg;

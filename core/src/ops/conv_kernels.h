@@ -43,8 +43,9 @@ struct ConvGeometry {
 void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
                     const ConvGeometry& g);
 
-// Given dy (N, C_out, OH, OW), adds into dx (N, C_in, H, W), dw (same as w) and
-// db (C_out); any of the three outputs may be null to skip it.
+// Given dy (N, C_out, OH, OW), writes dx (N, C_in, H, W) (overwrites it: no zero fill
+// needed) and adds into dw (same as w) and db (C_out); any of the three outputs may be null
+// to skip it.
 void conv2d_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
                      const float* w, const ConvGeometry& g);
 
@@ -75,7 +76,8 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
 bool direct_eligible(const ConvGeometry& g);
 // Whether automatic dispatch picks it (eligible, output 8+ columns wide).
 bool direct_preferred(const ConvGeometry& g);
-// Same contracts as conv2d_forward / conv2d_backward (no db), for direct_eligible geometries.
+// Same contracts as conv2d_forward / conv2d_backward (no db), for direct_eligible geometries,
+// except that direct_backward adds into dx (conv2d_backward zeroes it first).
 void direct_forward(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g);
 void direct_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
                      const ConvGeometry& g);

@@ -9,6 +9,7 @@
 #include "winograd_gemm.h"
 #include "winograd_shared.h"
 
+#include <janus/core/error.h>
 #include <janus/core/parallel.h>
 
 #include <algorithm>
@@ -186,16 +187,20 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
   });
 }
 
-// dx (N, C_in, H, W) += B dV B^T added onto each tile's 4x4 input window: windows overlap
-// by two rows/columns and add up in a zero-padded plane (fixed order), kept as its even and
-// odd columns and then interleaved, whose inner part adds onto dx. One task per (image,
-// channel) plane.
+// dx (N, C_in, H, W) = B dV B^T summed over the tiles' 4x4 input windows: windows overlap by
+// two rows/columns and add up in a zero-padded plane (fixed order), kept as its even and odd
+// columns and then interleaved, whose inner part is dx's plane (written, not added: the
+// padded plane covers every input pixel, so dx needs no zero fill first). One task per
+// (image, channel) plane.
 template <int kTw>
-void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb,
-                    const WinoPlan& p) {
+void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb,
+                      const WinoPlan& p) {
   const ConvGeometry& g = p.g;
   const int64_t plane_stride = k_stride(g.c_in, ld), nt = p.tiles_img;
   const Padded ps = padded_shape(p);
+  JANUS_CHECK(ps.rows >= g.h + g.pad_h && ps.cols >= g.w + g.pad_w,
+              "winograd: padded plane {}x{} does not cover input {}x{} with padding {}", ps.rows, ps.cols, g.h, g.w,
+              g.pad_h);
   const int64_t flat = ps.rows * (p.tiles_w + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_per_row<kTw>(p.tiles_w), tw1 = tw + 1;
@@ -239,7 +244,7 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
       for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
         const float* row = pad + (r + g.pad_h) * ps.cols + g.pad_w;
         const int64_t n = std::min(g.w, ps.cols - g.pad_w);
-        for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += row[k];
+        std::copy(row, row + n, plane + r * g.w);
       }
     }
   });
@@ -445,7 +450,7 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
           for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
             wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
-          by_tiles_per_row(p.tiles_w, [&](auto w) { add_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
+          by_tiles_per_row(p.tiles_w, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
         }
       }
     });

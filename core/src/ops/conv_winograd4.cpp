@@ -13,6 +13,7 @@
 #include "winograd_gemm.h"
 #include "winograd_shared.h"
 
+#include <janus/core/error.h>
 #include <janus/core/parallel.h>
 
 #include <algorithm>
@@ -310,13 +311,17 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
   });
 }
 
-// dx (N, C_in, H, W) += B dV B^T added onto each tile's 6x6 input window: windows overlap by
+// dx (N, C_in, H, W) = B dV B^T summed over the tiles' 6x6 input windows: windows overlap by
 // two rows/columns and add up, in a fixed order, in the zero-padded plane kept as its 4
-// column phases (as in transform_input), which is then interleaved and its inner part added
-// onto dx. One task per (image, channel) plane.
+// column phases (as in transform_input), which is then interleaved; its inner part is dx's
+// plane (written, not added: the padded plane covers every input pixel, so dx needs no zero
+// fill first). One task per (image, channel) plane.
 template <int kTw>
-void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb, const Plan& p) {
+void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
+  JANUS_CHECK(p.rows >= g.h + g.pad_h && p.cols >= g.w + g.pad_w,
+              "winograd4: padded plane {}x{} does not cover input {}x{} with padding {}", p.rows, p.cols, g.h, g.w,
+              g.pad_h);
   const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1);
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
@@ -366,7 +371,7 @@ void add_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_t 
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r) {
         const float* prow = pad + (r + g.pad_h) * p.cols + g.pad_h;
-        for (int64_t k = 0; k < n; ++k) plane[r * g.w + k] += prow[k];
+        std::copy(prow, prow + n, plane + r * g.w);
       }
     }
   });
@@ -446,7 +451,7 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
           for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
             wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
-          by_width(p, [&](auto w) { add_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
+          by_width(p, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
         }
       }
     });

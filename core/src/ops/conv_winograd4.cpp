@@ -56,9 +56,10 @@ Plan make_plan(const ConvGeometry& g) {
   return p;
 }
 
-// The 1-D transforms, on 6 (or 4, or 3) values.
+// The 1-D transforms, on 6 (or 4, or 3) values: floats, or vectors of them (one lane a tile).
 // B^T d: input transform.
-inline void bt6(float d0, float d1, float d2, float d3, float d4, float d5, float* o, int64_t s) {
+template <class T>
+inline void bt6(T d0, T d1, T d2, T d3, T d4, T d5, T* o, int64_t s) {
   o[0 * s] = 4.0f * d0 - 5.0f * d2 + d4;
   o[1 * s] = -4.0f * (d1 + d2) + d3 + d4;
   o[2 * s] = 4.0f * (d1 - d2) - d3 + d4;
@@ -67,7 +68,8 @@ inline void bt6(float d0, float d1, float d2, float d3, float d4, float d5, floa
   o[5 * s] = 4.0f * d1 - 5.0f * d3 + d5;
 }
 // B v: backward of the input transform (to the 6x6 window).
-inline void b6(float v0, float v1, float v2, float v3, float v4, float v5, float* o, int64_t s) {
+template <class T>
+inline void b6(T v0, T v1, T v2, T v3, T v4, T v5, T* o, int64_t s) {
   o[0 * s] = 4.0f * v0;
   o[1 * s] = 4.0f * (v2 - v1 + v5) + 2.0f * (v4 - v3);
   o[2 * s] = -5.0f * v0 - 4.0f * (v1 + v2) - v3 - v4;
@@ -76,16 +78,18 @@ inline void b6(float v0, float v1, float v2, float v3, float v4, float v5, float
   o[5 * s] = v5;
 }
 // A^T m: output transform (6 -> 4).
-inline void at6(float m0, float m1, float m2, float m3, float m4, float m5, float* o, int64_t s) {
-  const float p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
+template <class T>
+inline void at6(T m0, T m1, T m2, T m3, T m4, T m5, T* o, int64_t s) {
+  const T p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
   o[0 * s] = m0 + p12 + p34;
   o[1 * s] = d12 + 2.0f * d34;
   o[2 * s] = p12 + 4.0f * p34;
   o[3 * s] = d12 + 8.0f * d34 + m5;
 }
 // A y: backward of the output transform (4 -> 6).
-inline void a4(float y0, float y1, float y2, float y3, float* o, int64_t s) {
-  const float e = y0 + y2, od = y1 + y3, e4 = y0 + 4.0f * y2, od8 = 2.0f * y1 + 8.0f * y3;
+template <class T>
+inline void a4(T y0, T y1, T y2, T y3, T* o, int64_t s) {
+  const T e = y0 + y2, od = y1 + y3, e4 = y0 + 4.0f * y2, od8 = 2.0f * y1 + 8.0f * y3;
   o[0 * s] = y0;
   o[1 * s] = e + od;
   o[2 * s] = e - od;
@@ -173,25 +177,94 @@ void by_width(const Plan& p, F&& f) {
   by_tiles_per_row(p.tw, static_cast<F&&>(f));
 }
 
-// Every loop below runs over one row of tiles with the tile index tx innermost and unit
-// stride (columns are split into their 4 phases first), so the compiler vectorizes it.
+// The 2-D transforms of tiles k, k+1, ... (as many as T has lanes): `in` points at tile k's
+// first value, the values of one tile `is` floats apart, consecutive tiles adjacent; `out`
+// likewise with stride `os`. First along a window's rows, then down its columns.
+// V[i][j] = (B^T d B)[i][j] from the 6x6 window d[r][c] = in[(r * 6 + c) * is].
+template <class T>
+inline void input_tiles(const float* in, int64_t is, float* out, int64_t os) {
+  T h[kA][kA], o[kA];
+  for (int r = 0; r < kA; ++r) {
+    const float* w = in + r * kA * is;
+    bt6(load<T>(w), load<T>(w + is), load<T>(w + 2 * is), load<T>(w + 3 * is), load<T>(w + 4 * is),
+        load<T>(w + 5 * is), &h[r][0], 1);
+  }
+  for (int j = 0; j < kA; ++j) {
+    bt6(h[0][j], h[1][j], h[2][j], h[3][j], h[4][j], h[5][j], o, 1);
+    for (int i = 0; i < kA; ++i) store(out + (i * kA + j) * os, o[i]);
+  }
+}
+// y[i][c] = (A^T M A)[i][c] from M[r][j] = in[(r * 6 + j) * is], out[(i * 4 + c) * os].
+template <class T>
+inline void output_tiles(const float* in, int64_t is, float* out, int64_t os) {
+  T t[4][kA], o[4];
+  for (int j = 0; j < kA; ++j) {
+    const float* m = in + j * is;
+    at6(load<T>(m), load<T>(m + kA * is), load<T>(m + 2 * kA * is), load<T>(m + 3 * kA * is),
+        load<T>(m + 4 * kA * is), load<T>(m + 5 * kA * is), &t[0][j], kA);
+  }
+  for (int i = 0; i < 4; ++i) {
+    at6(t[i][0], t[i][1], t[i][2], t[i][3], t[i][4], t[i][5], o, 1);
+    for (int c = 0; c < 4; ++c) store(out + (i * 4 + c) * os, o[c]);
+  }
+}
+// dM[i][j] = (A dy A^T)[i][j] from dy[r][c] = in[(r * 4 + c) * is], out[(i * 6 + j) * os].
+template <class T>
+inline void output_grad_tiles(const float* in, int64_t is, float* out, int64_t os) {
+  T h[4][kA], o[kA];
+  for (int r = 0; r < 4; ++r) {
+    const float* e = in + r * 4 * is;
+    a4(load<T>(e), load<T>(e + is), load<T>(e + 2 * is), load<T>(e + 3 * is), &h[r][0], 1);
+  }
+  for (int j = 0; j < kA; ++j) {
+    a4(h[0][j], h[1][j], h[2][j], h[3][j], o, 1);
+    for (int i = 0; i < kA; ++i) store(out + (i * kA + j) * os, o[i]);
+  }
+}
+// The 6x6 window gradient (B dV B^T)[i][c] from dV[r][j] = in[(r * 6 + j) * is], out[(i * 6 + c) * os].
+template <class T>
+inline void input_grad_tiles(const float* in, int64_t is, float* out, int64_t os) {
+  T e[kA][kA], o[kA];
+  for (int j = 0; j < kA; ++j) {
+    const float* v = in + j * is;
+    b6(load<T>(v), load<T>(v + kA * is), load<T>(v + 2 * kA * is), load<T>(v + 3 * kA * is),
+       load<T>(v + 4 * kA * is), load<T>(v + 5 * kA * is), &e[0][j], kA);
+  }
+  for (int i = 0; i < kA; ++i) {
+    b6(e[i][0], e[i][1], e[i][2], e[i][3], e[i][4], e[i][5], o, 1);
+    for (int c = 0; c < kA; ++c) store(out + (i * kA + c) * os, o[c]);
+  }
+}
+// f(k) for every tile k of a plane's nt: with vectors of kWinoLanes tiles, then one by one.
+template <class F>
+inline void over_tiles(int64_t nt, F&& f) {
+  int64_t k = 0;
+  for (; k + kWinoLanes <= nt; k += kWinoLanes) f(k, WinoVec{});
+  for (; k < nt; ++k) f(k, 0.0f);
+}
 
-// V (36, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x. Per plane: the
-// zero-padded plane is split into its 4 column phases (P[c][r * (tw+1) + k] = column 4k + c
-// of row r), the horizontal transform runs once per padded row in one loop over the whole
-// plane (rows shared by two tile rows are not transformed twice), then the vertical one per
-// tile row.
+// Each transform works on one (image, channel) plane: its arithmetic runs over all the
+// plane's tiles at once, tile index t = ty * tw + tx innermost, where the 36 matrices' columns
+// of one plane are contiguous (16 tiles of a 16x16 map fill one AVX-512 vector; loops over one
+// row of tiles, as before, ran 4 wide there and 8 wide on 32x32 maps). Only the gathers from
+// and scatters to the image plane go row of tiles by row of tiles, through the plane's 4
+// column phases (P[c][r * (tw+1) + k] = column 4k + c of padded row r), so that they too run
+// with unit stride. Each output is the same expression, in the same order, as in the row-wise
+// version: first along a window's rows, then down its columns.
+
+// V (36, C_in, ld) = B^T d B for every tile of images [n0, n0 + nb) of x.
 template <int kTw>
 void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1);
+  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1), nt = p.tiles_img;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
-    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kA * flat);
+    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kPos * nt);
     float* ph = pad + p.rows * p.cols;  // 4 phases of flat + 1 floats (the last one padding)
-    float* h = ph + 4 * (flat + 1);     // h[j * flat + r * tw1 + tx]: row r, horizontal output j
+    float* win = ph + 4 * (flat + 1);   // win[(r * 6 + c) * nt + t]: row r, column c of tile t's window
     // Every plane writes the same interior positions, so the padding is zeroed once per task.
     std::fill(pad, pad + p.rows * p.cols, 0.0f);
+    float *p0 = ph, *p1 = ph + (flat + 1), *p2 = ph + 2 * (flat + 1), *p3 = ph + 3 * (flat + 1);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
@@ -199,24 +272,22 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r)
         std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * p.cols + g.pad_h);
       // cols == 4 * tw1: the plane is a (flat, 4) matrix; transpose it into the phases.
-      float *p0 = ph, *p1 = ph + (flat + 1), *p2 = ph + 2 * (flat + 1), *p3 = ph + 3 * (flat + 1);
       JANUS_IVDEP
       for (int64_t f = 0; f < flat; ++f)
         p0[f] = pad[4 * f], p1[f] = pad[4 * f + 1], p2[f] = pad[4 * f + 2], p3[f] = pad[4 * f + 3];
       p0[flat] = p1[flat] = 0.0f;
-      // At k == tw the window runs into the next row: those outputs are never read.
-      JANUS_IVDEP
-      for (int64_t f = 0; f < flat; ++f) bt6(p0[f], p1[f], p2[f], p3[f], p0[f + 1], p1[f + 1], h + f, flat);
-      float* dst = v + c * ld + nl * p.tiles_img;
-      for (int64_t ty = 0; ty < p.th; ++ty, dst += tw) {
-        for (int j = 0; j < kA; ++j) {
-          const float* hj = h + j * flat + 4 * ty * tw1;
+      for (int64_t ty = 0; ty < p.th; ++ty)
+        for (int r = 0; r < kA; ++r) {  // window columns 0-3 are phases 0-3 at k = tx, 4-5 phases 0-1 at tx + 1
+          const int64_t row = (4 * ty + r) * tw1;
+          float* wr = win + r * kA * nt + ty * tw;
           JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            bt6(hj[tx], hj[tw1 + tx], hj[2 * tw1 + tx], hj[3 * tw1 + tx], hj[4 * tw1 + tx], hj[5 * tw1 + tx],
-                dst + j * ps + tx, kA * ps);
+          for (int64_t tx = 0; tx < tw; ++tx) {
+            wr[tx] = p0[row + tx], wr[nt + tx] = p1[row + tx], wr[2 * nt + tx] = p2[row + tx];
+            wr[3 * nt + tx] = p3[row + tx], wr[4 * nt + tx] = p0[row + tx + 1], wr[5 * nt + tx] = p1[row + tx + 1];
+          }
         }
-      }
+      float* dst = v + c * ld + nl * nt;
+      over_tiles(nt, [&](int64_t k, auto lanes) { input_tiles<decltype(lanes)>(win + k, nt, dst + k, ps); });
     }
   });
 }
@@ -227,40 +298,26 @@ template <int kTw>
 void transform_output(float* y, const float* m, int64_t ld, const float* bias, int64_t n0, int64_t nb,
                       const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_out, ld);
+  const int64_t ps = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_w<kTw>(p);
-    float* s = scratch(t_plane, 4 * kA * tw + 4 * 4 * tw);  // s[(i * 6 + j) * tw + tx]
-    float* q = s + 4 * kA * tw;                             // q[(i * 4 + c) * tw + tx]: output row i, column 4 tx + c
+    float* q = scratch(t_plane, 16 * nt);  // q[(i * 4 + c) * nt + t]: output row i, column c of tile t
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
       float* plane = y + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
-      const float* src = m + o * ld + nl * p.tiles_img;
+      const float* src = m + o * ld + nl * nt;
       const float add = bias ? bias[o] : 0.0f;
-      for (int64_t ty = 0; ty < p.th; ++ty, src += tw) {
-        for (int j = 0; j < kA; ++j) {  // along rows: A^T on column j of the 6x6 tile
-          const float* mj = src + j * ps;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            at6(mj[tx], mj[kA * ps + tx], mj[2 * kA * ps + tx], mj[3 * kA * ps + tx], mj[4 * kA * ps + tx],
-                mj[5 * kA * ps + tx], s + j * tw + tx, kA * tw);
-        }
-        for (int i = 0; i < 4; ++i) {  // along columns
-          const float* si = s + i * kA * tw;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            at6(si[tx], si[tw + tx], si[2 * tw + tx], si[3 * tw + tx], si[4 * tw + tx], si[5 * tw + tx],
-                q + i * 4 * tw + tx, tw);
-        }
+      over_tiles(nt, [&](int64_t k, auto lanes) { output_tiles<decltype(lanes)>(src + k, ps, q + k, nt); });
+      for (int64_t ty = 0; ty < p.th; ++ty) {
         for (int64_t i = 0; i < 4 && 4 * ty + i < p.oh; ++i) {
           float* out = plane + (4 * ty + i) * p.ow;
-          const float* qi = q + i * 4 * tw;
+          const float* qi = q + i * 4 * nt + ty * tw;
           if (p.ow == 4 * tw) {
             JANUS_IVDEP
             for (int64_t k = 0; k < tw; ++k)
-              for (int c = 0; c < 4; ++c) out[4 * k + c] = qi[c * tw + k] + add;
+              for (int c = 0; c < 4; ++c) out[4 * k + c] = qi[c * nt + k] + add;
           } else {
-            for (int64_t col = 0; col < p.ow; ++col) out[col] = qi[(col % 4) * tw + col / 4] + add;
+            for (int64_t col = 0; col < p.ow; ++col) out[col] = qi[(col % 4) * nt + col / 4] + add;
           }
         }
       }
@@ -272,41 +329,31 @@ void transform_output(float* y, const float* m, int64_t ld, const float* bias, i
 template <int kTw>
 void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, int64_t nb, const Plan& p) {
   const ConvGeometry& g = p.g;
-  const int64_t ps = k_stride(g.c_out, ld);
+  const int64_t ps = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_w<kTw>(p);
-    float* e = scratch(t_plane, 4 * 4 * tw + 4 * kA * tw);  // e[(i * 4 + c) * tw + tx]: dy row i, column 4 tx + c
-    float* h = e + 4 * 4 * tw;                              // h[(i * 6 + j) * tw + tx]
+    float* e = scratch(t_plane, 16 * nt);  // e[(i * 4 + c) * nt + t]: dy row i, column c of tile t
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
       const float* plane = dy + ((n0 + nl) * g.c_out + o) * p.oh * p.ow;
-      float* dst = dm + o * ld + nl * p.tiles_img;
-      for (int64_t ty = 0; ty < p.th; ++ty, dst += tw) {
+      float* dst = dm + o * ld + nl * nt;
+      for (int64_t ty = 0; ty < p.th; ++ty) {
         for (int64_t i = 0; i < 4; ++i) {
-          float* ei = e + i * 4 * tw;
+          float* ei = e + i * 4 * nt + ty * tw;
           const float* in = plane + (4 * ty + i) * p.ow;
-          if (4 * ty + i >= p.oh) {
-            std::fill(ei, ei + 4 * tw, 0.0f);  // rows past the edge: zero, still transformed below
+          if (4 * ty + i >= p.oh) {  // rows past the edge: zero, still transformed below
+            for (int c = 0; c < 4; ++c) std::fill(ei + c * nt, ei + c * nt + tw, 0.0f);
           } else if (p.ow == 4 * tw) {
             JANUS_IVDEP
             for (int64_t k = 0; k < tw; ++k)
-              for (int c = 0; c < 4; ++c) ei[c * tw + k] = in[4 * k + c];
+              for (int c = 0; c < 4; ++c) ei[c * nt + k] = in[4 * k + c];
           } else {
-            std::fill(ei, ei + 4 * tw, 0.0f);
-            for (int64_t col = 0; col < p.ow; ++col) ei[(col % 4) * tw + col / 4] = in[col];
+            for (int c = 0; c < 4; ++c) std::fill(ei + c * nt, ei + c * nt + tw, 0.0f);
+            for (int64_t col = 0; col < p.ow; ++col) ei[(col % 4) * nt + col / 4] = in[col];
           }
-          float* hi = h + i * kA * tw;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx) a4(ei[tx], ei[tw + tx], ei[2 * tw + tx], ei[3 * tw + tx], hi + tx, tw);
-        }
-        for (int j = 0; j < kA; ++j) {
-          const float* hj = h + j * tw;
-          const int64_t s = kA * tw;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            a4(hj[tx], hj[s + tx], hj[2 * s + tx], hj[3 * s + tx], dst + j * ps + tx, kA * ps);
         }
       }
+      over_tiles(nt, [&](int64_t k, auto lanes) { output_grad_tiles<decltype(lanes)>(e + k, nt, dst + k, ps); });
     }
   });
 }
@@ -322,45 +369,34 @@ void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_
   JANUS_CHECK(p.rows >= g.h + g.pad_h && p.cols >= g.w + g.pad_w,
               "winograd4: padded plane {}x{} does not cover input {}x{} with padding {}", p.rows, p.cols, g.h, g.w,
               g.pad_h);
-  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1);
+  const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1), nt = p.tiles_img;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
     const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
-    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + 2 * kPos * tw);
+    float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kPos * nt);
     float* acc = pad + p.rows * p.cols;  // acc[c * (flat + 1) + r * tw1 + k]: row r, column 4k + c
-    float* e = acc + 4 * (flat + 1);     // e[(i * 6 + j) * tw + tx]: window row i, tile column j
-    float* q = e + kPos * tw;            // q[(i * 6 + c) * tw + tx]: window row i, column offset c
+    float* q = acc + 4 * (flat + 1);     // q[(i * 6 + c) * nt + t]: window row i, column c of tile t
     float *a0 = acc, *a1 = acc + (flat + 1), *a2 = acc + 2 * (flat + 1), *a3 = acc + 3 * (flat + 1);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_in, c = t % g.c_in;
-      const float* src = dv + c * ld + nl * p.tiles_img;
+      const float* src = dv + c * ld + nl * nt;
+      over_tiles(nt, [&](int64_t k, auto lanes) { input_grad_tiles<decltype(lanes)>(src + k, ps, q + k, nt); });
       std::fill(acc, acc + 4 * (flat + 1), 0.0f);
-      for (int64_t ty = 0; ty < p.th; ++ty, src += tw) {
-        for (int j = 0; j < kA; ++j) {  // along rows: B on column j
-          const float* vj = src + j * ps;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            b6(vj[tx], vj[kA * ps + tx], vj[2 * kA * ps + tx], vj[3 * kA * ps + tx], vj[4 * kA * ps + tx],
-               vj[5 * kA * ps + tx], e + j * tw + tx, kA * tw);
-        }
-        for (int i = 0; i < kA; ++i) {  // along columns, then onto the window's row
-          const float* ei = e + i * kA * tw;
-          float* qi = q + i * kA * tw;
-          JANUS_IVDEP
-          for (int64_t tx = 0; tx < tw; ++tx)
-            b6(ei[tx], ei[tw + tx], ei[2 * tw + tx], ei[3 * tw + tx], ei[4 * tw + tx], ei[5 * tw + tx], qi + tx, tw);
+      for (int64_t ty = 0; ty < p.th; ++ty) {
+        for (int i = 0; i < kA; ++i) {  // onto the window's row
+          const float* qi = q + i * kA * nt + ty * tw;
           const int64_t row = (4 * ty + i) * tw1;
           JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx) {
             a0[row + tx] += qi[tx];
-            a1[row + tx] += qi[tw + tx];
-            a2[row + tx] += qi[2 * tw + tx];
-            a3[row + tx] += qi[3 * tw + tx];
+            a1[row + tx] += qi[nt + tx];
+            a2[row + tx] += qi[2 * nt + tx];
+            a3[row + tx] += qi[3 * nt + tx];
           }
           // Columns 4 and 5 of tile tx are columns 0 and 1 of group tx + 1.
           JANUS_IVDEP
           for (int64_t tx = 0; tx < tw; ++tx) {
-            a0[row + tx + 1] += qi[4 * tw + tx];
-            a1[row + tx + 1] += qi[5 * tw + tx];
+            a0[row + tx + 1] += qi[4 * nt + tx];
+            a1[row + tx + 1] += qi[5 * nt + tx];
           }
         }
       }

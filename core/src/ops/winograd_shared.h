@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 // The transforms' loops read and write disjoint buffers, or disjoint parts of one
@@ -39,6 +40,24 @@ inline int64_t winograd_chunk_images(int64_t floats_per_image, int64_t tiles_per
                                            : l2_cache_bytes() / 2 / (4 * floats_per_image);
   return std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
 }
+
+// Vectors of kWinoLanes floats (GCC vector extension; 16 lanes under AVX-512, else 8) for
+// transforms that run one tile a lane, with unaligned loads and stores.
+#if defined(__AVX512F__)
+constexpr int64_t kWinoLanes = 16;
+#else
+constexpr int64_t kWinoLanes = 8;
+#endif
+typedef float WinoVec __attribute__((vector_size(4 * kWinoLanes)));
+
+template <class T>
+inline T load(const float* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+inline void store(float* p, float v) { *p = v; }
+inline void store(float* p, WinoVec v) { std::memcpy(p, &v, sizeof(WinoVec)); }
 
 // kTw when it is a specialised width (> 0), else the run-time width tw.
 template <int kTw>

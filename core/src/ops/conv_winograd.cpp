@@ -151,7 +151,7 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
         const int64_t n = std::min(g.w, ps.cols - g.pad_w);
-        std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * ps.cols + g.pad_w);
+        copy_row(src + r * g.w, n, pad + (r + g.pad_h) * ps.cols + g.pad_w);
       }
       JANUS_IVDEP
       for (int64_t f = 0; f < flat; ++f) even[f] = pad[2 * f], odd[f] = pad[2 * f + 1];
@@ -244,7 +244,7 @@ void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_
       for (int64_t r = 0; r < g.h && r + g.pad_h < ps.rows; ++r) {
         const float* row = pad + (r + g.pad_h) * ps.cols + g.pad_w;
         const int64_t n = std::min(g.w, ps.cols - g.pad_w);
-        std::copy(row, row + n, plane + r * g.w);
+        copy_row(row, n, plane + r * g.w);
       }
     }
   });

@@ -270,7 +270,7 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
       const float* src = x + ((n0 + nl) * g.c_in + c) * g.h * g.w;
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r)
-        std::copy(src + r * g.w, src + r * g.w + n, pad + (r + g.pad_h) * p.cols + g.pad_h);
+        copy_row(src + r * g.w, n, pad + (r + g.pad_h) * p.cols + g.pad_h);
       // cols == 4 * tw1: the plane is a (flat, 4) matrix; transpose it into the phases.
       JANUS_IVDEP
       for (int64_t f = 0; f < flat; ++f)
@@ -407,7 +407,7 @@ void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_
       const int64_t n = std::min(g.w, p.cols - g.pad_h);
       for (int64_t r = 0; r < g.h && r + g.pad_h < p.rows; ++r) {
         const float* prow = pad + (r + g.pad_h) * p.cols + g.pad_h;
-        std::copy(prow, prow + n, plane + r * g.w);
+        copy_row(prow, n, plane + r * g.w);
       }
     }
   });

@@ -32,12 +32,18 @@ inline int64_t l2_cache_bytes() {
 // half holds U's position matrices, the transforms' plane scratch and the image planes
 // streaming through). Measured (conv_bench --only 1, 3 rounds, Xeon with 2 MiB L2): 32->32
 // @32x32 ran 18-20 ms with 8 images a chunk (4.7 MiB, from an earlier fixed 8 MiB budget),
-// 13.4-15.3 ms with 1 to 4. At most an eighth of the batch, so chunks spread over the pool's
-// threads. chunk_columns > 0 (tests: several chunks) asks for that many tiles instead.
+// 13.4-15.3 ms with 1 to 4. At least 64 tiles, so that the GEMMs' rows hold 4 vectors of 16
+// lanes (64->64 @16x16: 3 images, 48 tiles, 11.9-13.8 ms; 4 images 9.0-12.5 ms; and a 512 KiB
+// L2 would otherwise get 1-image chunks, 16 tiles wide). At most an eighth of the batch, so
+// chunks spread over the pool's threads. chunk_columns > 0 (tests: several chunks) asks for
+// that many tiles instead.
 inline int64_t winograd_chunk_images(int64_t floats_per_image, int64_t tiles_per_image, int64_t n,
                                      int64_t chunk_columns) {
-  const int64_t images = chunk_columns > 0 ? chunk_columns / tiles_per_image
-                                           : l2_cache_bytes() / 2 / (4 * floats_per_image);
+  constexpr int64_t kMinTiles = 64;
+  const int64_t images = chunk_columns > 0
+                             ? chunk_columns / tiles_per_image
+                             : std::max(l2_cache_bytes() / 2 / (4 * floats_per_image),
+                                        (kMinTiles + tiles_per_image - 1) / tiles_per_image);
   return std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
 }
 

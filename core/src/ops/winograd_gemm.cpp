@@ -250,6 +250,53 @@ void nt_dots(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const
 
 // c = a b^T as nn products: each block of kCols vectors of b's rows is transposed into a
 // (k, kCols * kLanes) panel first, then nn_any runs on it (no reduction tree; p summed in order).
+// One round of a kLanes x kLanes transposition in registers: rows i and i + D (bit D of i
+// clear) swap the lanes whose bit D differs from the row's, so that after the rounds for
+// every bit, lane c of row i holds what was lane i of row c.
+template <int D, int... C>
+inline Vec swap_low(Vec x, Vec y, std::integer_sequence<int, C...>) {
+  return __builtin_shufflevector(x, y, ((C & D) ? kLanes + C - D : C)...);
+}
+template <int D, int... C>
+inline Vec swap_high(Vec x, Vec y, std::integer_sequence<int, C...>) {
+  return __builtin_shufflevector(x, y, ((C & D) ? kLanes + C : C + D)...);
+}
+template <int D>
+inline void transpose_round(Vec* r) {
+  for (int i = 0; i < kLanes; ++i) {
+    if (i & D) continue;
+    const Vec x = r[i], y = r[i + D];
+    r[i] = swap_low<D>(x, y, std::make_integer_sequence<int, kLanes>{});
+    r[i + D] = swap_high<D>(x, y, std::make_integer_sequence<int, kLanes>{});
+  }
+}
+inline void transpose_block(Vec* r) {
+  if constexpr (kLanes == 16) transpose_round<8>(r);
+  transpose_round<4>(r);
+  transpose_round<2>(r);
+  transpose_round<1>(r);
+}
+
+// bt (k, kW) = the transpose of b's rows [0, w) (each k floats, ldb apart): kLanes x kLanes
+// blocks in registers, the edges element by element. (Element by element throughout, it cost
+// about as much as the product for m = 32: n k moves against m n k / kLanes FMAs.)
+void transpose_panel(const float* b, int64_t ldb, int64_t w, int64_t k, float* bt, int64_t kW) {
+  int64_t jj = 0;
+  for (; jj + kLanes <= w; jj += kLanes) {
+    int64_t p = 0;
+    for (; p + kLanes <= k; p += kLanes) {
+      Vec r[kLanes];
+      for (int i = 0; i < kLanes; ++i) r[i] = load(b + (jj + i) * ldb + p);
+      transpose_block(r);
+      for (int i = 0; i < kLanes; ++i) store(bt + (p + i) * kW + jj, r[i]);
+    }
+    for (; p < k; ++p)
+      for (int i = 0; i < kLanes; ++i) bt[p * kW + jj + i] = b[(jj + i) * ldb + p];
+  }
+  for (; jj < w; ++jj)
+    for (int64_t p = 0; p < k; ++p) bt[p * kW + jj] = b[jj * ldb + p];
+}
+
 void nt_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
                int64_t ldc) {
   constexpr int64_t kW = kCols * kLanes;
@@ -257,10 +304,7 @@ void nt_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, con
   float* bt = scratch(t_pack, k * kW);
   for (int64_t j0 = 0; j0 < n; j0 += kW) {
     const int64_t w = n - j0 < kW ? n - j0 : kW;
-    for (int64_t jj = 0; jj < w; ++jj) {
-      const float* src = b + (j0 + jj) * ldb;
-      for (int64_t p = 0; p < k; ++p) bt[p * kW + jj] = src[p];
-    }
+    transpose_panel(b + j0 * ldb, ldb, w, k, bt, kW);
     nn_any(m, w, k, a, lda, 1, bt, kW, c + j0, ldc);
   }
 }

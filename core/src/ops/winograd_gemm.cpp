@@ -89,6 +89,10 @@ template <int V, bool kPart>
 void nn_rows(int64_t m, int64_t k, const float* a, int64_t ars, int64_t aks, const float* b, int64_t ldb, float* c,
              int64_t ldc, int w) {
   int64_t i = 0;
+  if constexpr (V == 1) {  // one vector wide: 8 rows a block, so that 8 chains of FMAs hide their latency
+    for (; i + 2 * kRows <= m; i += 2 * kRows)
+      nn_block<2 * kRows, 1, kPart>(k, a + i * ars, ars, aks, b, ldb, c + i * ldc, ldc, w);
+  }
   for (; i + kRows <= m; i += kRows) nn_block<kRows, V, kPart>(k, a + i * ars, ars, aks, b, ldb, c + i * ldc, ldc, w);
   const float* ai = a + i * ars;
   float* ci = c + i * ldc;

@@ -44,7 +44,14 @@ inline int64_t winograd_chunk_images(int64_t floats_per_image, int64_t tiles_per
                              ? chunk_columns / tiles_per_image
                              : std::max(l2_cache_bytes() / 2 / (4 * floats_per_image),
                                         (kMinTiles + tiles_per_image - 1) / tiles_per_image);
-  return std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
+  int64_t chunk = std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
+  // Down to half as many images where that makes the chunk count a multiple of 4, so that 2
+  // or 4 threads get equal shares (64 images in chunks of 5 made 13 chunks: 7 and 6 on 2
+  // threads). Depends on n and the cache only, not on the thread count, so dw's summation
+  // order (chunk by chunk) stays the same for any number of threads.
+  for (int64_t i = chunk; i >= 1 && 2 * i >= chunk; --i)
+    if (((n + i - 1) / i) % 4 == 0) return chunk_columns > 0 ? chunk : i;
+  return chunk;
 }
 
 // Vectors of kWinoLanes floats (GCC vector extension; 16 lanes under AVX-512, else 8) for

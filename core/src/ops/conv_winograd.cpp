@@ -28,12 +28,6 @@ thread_local std::vector<float> t_m;   // 16 x (C_out, T): M, or dM in backward
 thread_local std::vector<float> t_u;   // (16, C_out, C_in): U
 thread_local std::vector<float> t_du;  // (chunks, 16, C_out, C_in): dU per chunk
 
-
-// Floats between the tile positions' matrices in V, M and dV, (rows, ld) each. Rounded to
-// whole 4 KiB and then offset by 5 cache lines, so the 16 matrices that a transform writes
-// at once fall on different cache sets (a multiple of 4 KiB made transforms ~3x slower).
-int64_t k_stride(int64_t rows, int64_t ld) { return (rows * ld + 1023) / 1024 * 1024 + 80; }
-
 struct WinoPlan {
   ConvGeometry g;
   int64_t oh, ow, tiles_h, tiles_w, tiles_img, chunk;  // chunk: images per chunk

@@ -32,11 +32,6 @@ thread_local std::vector<float> t_u;      // (36, C_out, C_in): U
 thread_local std::vector<float> t_plane;  // per-worker plane and row scratch
 thread_local std::vector<float> t_du;     // (chunks, 36, C_out, C_in): dU per chunk
 
-
-// Floats between consecutive position matrices: whole 4 KiB plus 5 cache lines, so the 36
-// rows a transform writes at once fall on different cache sets (see conv_winograd.cpp).
-int64_t k_stride(int64_t rows, int64_t ld) { return (rows * ld + 1023) / 1024 * 1024 + 80; }
-
 struct Plan {
   ConvGeometry g;
   int64_t oh, ow, th, tw, tiles_img, chunk;  // tiles per column/row/image; images per chunk

@@ -11,6 +11,7 @@
 #include "winograd_gemm.h"
 
 #include "scratch.h"
+#include "winograd_shared.h"
 
 #include <cstring>
 #include <utility>
@@ -20,28 +21,22 @@ namespace janus::detail {
 
 namespace {
 
+// Lanes, the vector type and its loads and stores are winograd_shared.h's.
+constexpr int kLanes = static_cast<int>(kWinoLanes);
+using Vec = WinoVec;
+
 #if defined(__AVX512F__)
 // 32 vector registers: nn keeps 4 x 4 accumulators + 4 b vectors + a broadcast.
-constexpr int kLanes = 16;
 constexpr int kCols = 4;
 constexpr int kNtRows = 4, kNtCols = 4;  // 16 accumulators, one vector of sums
 #else
 // 16 vector registers (AVX2): 4 x 3 accumulators + 3 b vectors + a broadcast.
-constexpr int kLanes = 8;
 constexpr int kCols = 3;
 constexpr int kNtRows = 2, kNtCols = 4;  // 8 accumulators, one vector of sums
 #endif
 constexpr int kRows = 4;
 static_assert(kNtRows * kNtCols == kLanes, "nt reduces exactly one vector of accumulators");
 
-typedef float Vec __attribute__((vector_size(sizeof(float) * kLanes)));
-
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 // v, kept in a register: without this GCC folds a vector's load into each of the 4 FMAs that
 // use it (4 loads instead of 1: 20 loads per 16 FMAs, which made the kernels load-bound).
 inline Vec in_register(Vec v) {

@@ -1,6 +1,7 @@
-// What the two Winograd convolutions (conv_winograd.cpp, conv_winograd4.cpp) share: the
-// images per chunk, from the L2 cache size, and what their transforms' loops need to
-// vectorize: ivdep, and the tiles per row of tiles as a compile-time constant. Internal to core.
+// What the two Winograd convolutions (conv_winograd.cpp, conv_winograd4.cpp) and their GEMMs
+// (winograd_gemm.cpp) share: the vector type, the spacing of the position matrices, the
+// images per chunk from the L2 cache size, and what the transforms' loops need to vectorize:
+// ivdep, and the tiles per row of tiles as a compile-time constant. Internal to core.
 #pragma once
 
 #include <unistd.h>
@@ -17,6 +18,11 @@
 #define JANUS_IVDEP _Pragma("GCC ivdep")
 
 namespace janus::detail {
+
+// Floats between the tile positions' matrices in V, M and dV, (rows, ld) each. Rounded to
+// whole 4 KiB and then offset by 5 cache lines, so the 16 or 36 matrices that a transform
+// writes at once fall on different cache sets (a multiple of 4 KiB made transforms ~3x slower).
+inline int64_t k_stride(int64_t rows, int64_t ld) { return (rows * ld + 1023) / 1024 * 1024 + 80; }
 
 // Bytes of one core's L2 cache, as the CPU reports it (1 MiB where it does not say).
 inline int64_t l2_cache_bytes() {
@@ -39,18 +45,18 @@ inline int64_t l2_cache_bytes() {
 // that many tiles instead.
 inline int64_t winograd_chunk_images(int64_t floats_per_image, int64_t tiles_per_image, int64_t n,
                                      int64_t chunk_columns) {
+  const int64_t most = std::max<int64_t>(1, (n + 7) / 8);
+  if (chunk_columns > 0) return std::clamp<int64_t>(chunk_columns / tiles_per_image, 1, most);
   constexpr int64_t kMinTiles = 64;
-  const int64_t images = chunk_columns > 0
-                             ? chunk_columns / tiles_per_image
-                             : std::max(l2_cache_bytes() / 2 / (4 * floats_per_image),
-                                        (kMinTiles + tiles_per_image - 1) / tiles_per_image);
-  int64_t chunk = std::clamp<int64_t>(images, 1, std::max<int64_t>(1, (n + 7) / 8));
+  const int64_t chunk = std::clamp<int64_t>(std::max(l2_cache_bytes() / 2 / (4 * floats_per_image),
+                                                     (kMinTiles + tiles_per_image - 1) / tiles_per_image),
+                                            1, most);
   // Down to half as many images where that makes the chunk count a multiple of 4, so that 2
   // or 4 threads get equal shares (64 images in chunks of 5 made 13 chunks: 7 and 6 on 2
   // threads). Depends on n and the cache only, not on the thread count, so dw's summation
   // order (chunk by chunk) stays the same for any number of threads.
   for (int64_t i = chunk; i >= 1 && 2 * i >= chunk; --i)
-    if (((n + i - 1) / i) % 4 == 0) return chunk_columns > 0 ? chunk : i;
+    if ((n + i - 1) / i % 4 == 0) return i;
   return chunk;
 }
 
@@ -63,7 +69,7 @@ constexpr int64_t kWinoLanes = 8;
 #endif
 typedef float WinoVec __attribute__((vector_size(4 * kWinoLanes)));
 
-template <class T>
+template <class T = WinoVec>
 inline T load(const float* p) {
   T v;
   std::memcpy(&v, p, sizeof(T));

@@ -92,15 +92,6 @@ inline void a4(T y0, T y1, T y2, T y3, T* o, int64_t s) {
   o[4 * s] = e4 - od8;
   o[5 * s] = y3;
 }
-// G g: weight transform (3 -> 6), in double (once per weight, not per tile).
-inline void g3(const double* v, int s, double* o, int so) {
-  o[0] = v[0] / 4.0;
-  o[so] = -(v[0] + v[s] + v[2 * s]) / 6.0;
-  o[2 * so] = -(v[0] - v[s] + v[2 * s]) / 6.0;
-  o[3 * so] = v[0] / 24.0 + v[s] / 12.0 + v[2 * s] / 6.0;
-  o[4 * so] = v[0] / 24.0 - v[s] / 12.0 + v[2 * s] / 6.0;
-  o[5 * so] = v[2 * s];
-}
 // G^T u: backward of the weight transform (6 -> 3).
 inline void gt6(const double* u, int s, double* o, int so) {
   o[0] = u[0] / 4.0 - (u[s] + u[2 * s]) / 6.0 + (u[3 * s] + u[4 * s]) / 24.0;
@@ -108,8 +99,8 @@ inline void gt6(const double* u, int s, double* o, int so) {
   o[2 * so] = (u[3 * s] + u[4 * s] - u[s] - u[2 * s]) / 6.0 + u[5 * s];
 }
 
-// G g on values: g3's arithmetic with its divisions as products by the reciprocals (in double,
-// the results differ from g3's by an ulp of a double at most), o of any float type.
+// G g: weight transform (3 -> 6), in double (once per weight, not per tile), its divisions
+// by 4, 6, 12 and 24 as products by the reciprocals; o of any float type.
 template <class T>
 inline void g3_values(double v0, double v1, double v2, T* o, int64_t s) {
   constexpr double sixth = 1.0 / 6.0, twelfth = 1.0 / 12.0, r24 = 1.0 / 24.0;
@@ -159,17 +150,6 @@ void add_weight_grad(float* dw, const float* du, const ConvGeometry& g) {
       for (int k = 0; k < 9; ++k) dw[i * 9 + k] += static_cast<float>(r[k / 3][k % 3]);
     }
   });
-}
-
-// Rows of 4 and 8 tiles (16x16 and 32x32 maps) run their own copies of the transforms
-// (winograd_shared.h).
-template <int kTw>
-int64_t tiles_w(const Plan& p) {
-  return tiles_per_row<kTw>(p.tw);
-}
-template <class F>
-void by_width(const Plan& p, F&& f) {
-  by_tiles_per_row(p.tw, static_cast<F&&>(f));
 }
 
 // The 2-D transforms of tiles k, k+1, ... (as many as T has lanes): `in` points at tile k's
@@ -253,7 +233,7 @@ void transform_input(float* v, int64_t ld, const float* x, int64_t n0, int64_t n
   const ConvGeometry& g = p.g;
   const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1), nt = p.tiles_img;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
+    const int64_t tw = tiles_per_row<kTw>(p.tw), tw1 = tw + 1;
     float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kPos * nt);
     float* ph = pad + p.rows * p.cols;  // 4 phases of flat + 1 floats (the last one padding)
     float* win = ph + 4 * (flat + 1);   // win[(r * 6 + c) * nt + t]: row r, column c of tile t's window
@@ -295,7 +275,7 @@ void transform_output(float* y, const float* m, int64_t ld, const float* bias, i
   const ConvGeometry& g = p.g;
   const int64_t ps = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
-    const int64_t tw = tiles_w<kTw>(p);
+    const int64_t tw = tiles_per_row<kTw>(p.tw);
     float* q = scratch(t_plane, 16 * nt);  // q[(i * 4 + c) * nt + t]: output row i, column c of tile t
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
@@ -326,7 +306,7 @@ void transform_output_grad(float* dm, int64_t ld, const float* dy, int64_t n0, i
   const ConvGeometry& g = p.g;
   const int64_t ps = k_stride(g.c_out, ld), nt = p.tiles_img;
   parallel_for(0, nb * g.c_out, 1, [&](int64_t t0, int64_t t1) {
-    const int64_t tw = tiles_w<kTw>(p);
+    const int64_t tw = tiles_per_row<kTw>(p.tw);
     float* e = scratch(t_plane, 16 * nt);  // e[(i * 4 + c) * nt + t]: dy row i, column c of tile t
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nl = t / g.c_out, o = t % g.c_out;
@@ -366,7 +346,7 @@ void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_
               g.pad_h);
   const int64_t ps = k_stride(g.c_in, ld), flat = p.rows * (p.tw + 1), nt = p.tiles_img;
   parallel_for(0, nb * g.c_in, 1, [&](int64_t t0, int64_t t1) {
-    const int64_t tw = tiles_w<kTw>(p), tw1 = tw + 1;
+    const int64_t tw = tiles_per_row<kTw>(p.tw), tw1 = tw + 1;
     float* pad = scratch(t_plane, p.rows * p.cols + 4 * (flat + 1) + kPos * nt);
     float* acc = pad + p.rows * p.cols;  // acc[c * (flat + 1) + r * tw1 + k]: row r, column 4k + c
     float* q = acc + 4 * (flat + 1);     // q[(i * 6 + c) * nt + t]: window row i, column c of tile t
@@ -438,12 +418,12 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
     for (int64_t ci = c0; ci < c1; ++ci) {
       const int64_t n0 = ci * p.chunk;
       const ChunkBuffers b = chunk_buffers(n0, p);
-      by_width(p, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+      by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
       for (int64_t k = 0; k < kPos; ++k) {
         wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
                  b.ld);
       }
-      by_width(p, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
+      by_tiles_per_row(p.tw, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
     }
   });
 }
@@ -470,9 +450,9 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
       for (int64_t ci = c0; ci < c1; ++ci) {
         const int64_t n0 = ci * p.chunk;
         const ChunkBuffers b = chunk_buffers(n0, p);
-        by_width(p, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
+        by_tiles_per_row(p.tw, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
         if (dw) {
-          by_width(p, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+          by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
           float* du_c = du + ci * kPos * pairs;
           for (int64_t k = 0; k < kPos; ++k) {
             wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
@@ -482,7 +462,7 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
           for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
             wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
           }
-          by_width(p, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
+          by_tiles_per_row(p.tw, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
         }
       }
     });

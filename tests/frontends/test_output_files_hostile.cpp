@@ -1,7 +1,8 @@
 // What sits in a program's --out folder is not trusted either: a FIFO or a symlink planted
 // under the names janus writes or reads there (the write probe, history.csv on --resume) is
 // never opened as it is -- no hang, no truncated victim file. And text from a checkpoint is
-// quoted clipped and with control bytes escaped (janus::excerpt).
+// quoted clipped and with control bytes escaped (janus::excerpt; its own cases are in
+// tests/core/test_excerpt.cpp).
 #include "no_hang.h"
 #include "temp_dir.h"
 
@@ -63,15 +64,6 @@ TEST_CASE("CsvHistory reopen refuses a FIFO at the history file instead of block
     }
   }));
   CHECK_THAT(msg, Contains("history.csv") && Contains("FIFO"));
-}
-
-TEST_CASE("excerpt clips long text and escapes control bytes", "[training][hostile]") {
-  CHECK(excerpt("bn") == "bn");
-  CHECK(excerpt("a\x1b[2Jb\n") == "a\\x1b[2Jb\\x0a");
-  const std::string big(50'000'000, 'x');
-  const std::string e = excerpt(big);
-  CHECK(e.size() < 120);
-  CHECK_THAT(e, Contains("... (50000000 bytes)"));
 }
 
 TEST_CASE("read_csv quotes cells and column names from the file clipped and escaped", "[training][hostile]") {

@@ -19,21 +19,14 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-// A string from a file, fit to be quoted in a message: control bytes shown as \xNN (no
-// terminal escapes reach the user's screen) and at most `max_chars` of it, then the size it
-// had -- a 50 MB name from a hostile file must not become a 50 MB message.
-inline std::string excerpt(const std::string& untrusted, size_t max_chars = 80) {
-  std::string out;
-  for (size_t i = 0; i < untrusted.size() && i < max_chars; ++i) {
-    const unsigned char c = static_cast<unsigned char>(untrusted[i]);
-    if (c < 0x20 || c == 0x7f)
-      out += fmt::format("\\x{:02x}", c);
-    else
-      out += static_cast<char>(c);
-  }
-  if (untrusted.size() > max_chars) out += fmt::format("... ({} bytes)", untrusted.size());
-  return out;
-}
+// A string from a file, fit to be quoted in a message between double quotes: at most
+// `max_chars` characters of it, then the size it had (a 50 MB name from a hostile file must
+// not become a 50 MB message). Valid UTF-8 passes as it is, so names in any script read as
+// written; what could move the terminal or hide text is escaped instead: control characters
+// (C0, DEL, C1) as \xNN or \u{NNNN}, the bidirectional overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069: they reorder what follows on screen) as \u{NNNN}, bytes that are not UTF-8
+// as \xNN. Quotes and backslashes get a backslash, so every escape reads one way.
+std::string excerpt(const std::string& untrusted, size_t max_chars = 80);
 
 }  // namespace janus
 

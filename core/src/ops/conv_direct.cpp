@@ -6,6 +6,7 @@
 // the loop over the output width is left to the compiler's vectorizer (any -march).
 #include "conv_kernels.h"
 #include "scratch.h"
+#include "share_items.h"
 
 #include <janus/core/parallel.h>
 
@@ -245,17 +246,6 @@ void dx_image(float* dx, const float* dyq, const float* w, const ConvGeometry& g
   int64_t h = 0;
   for (; h + R <= g.h; h += R) dx_rows<C, R>(dx, dyq, w, h, g, d, tmp);
   for (; h < g.h; ++h) dx_rows<C, 1>(dx, dyq, w, h, g, d, tmp);
-}
-
-// Runs body(next) once on each of the pool's threads (or once inline); body claims items with
-// next.fetch_add(1) until none is left. Each item's result must not depend on the thread that
-// computes it (images; dw's fixed parts), so the bits stay those of any thread count. Unlike
-// parallel_for's fixed halves, a pool thread that starts late or is preempted (this machine
-// is shared) leaves its items to the others instead of holding up the join.
-template <class Body>
-void share_items(int64_t n, const Body& body) {
-  std::atomic<int64_t> next{0};
-  parallel_for(0, std::min<int64_t>(n, num_threads()), 1, [&](int64_t, int64_t) { body(next); });
 }
 
 template <int C>

@@ -6,6 +6,7 @@
 // janus' pool; the GEMMs are winograd_gemm.h's kernels (faster here than OpenBLAS' AVX2 ones).
 #include "conv_kernels.h"
 #include "scratch.h"
+#include "share_items.h"
 #include "winograd_gemm.h"
 #include "winograd_shared.h"
 
@@ -385,8 +386,9 @@ ChunkBuffers chunk_buffers(int64_t n0, const WinoPlan& p) {
 }  // namespace
 
 // Chunks of images run in parallel on janus' pool, each start to finish on one thread
-// (transform, 16 GEMMs, transform back) so its V and M stay in that
-// core's cache; the transforms' own parallel loops run inline there.
+// (transform, 16 GEMMs, transform back) so its V and M stay in that core's cache; the
+// transforms' own parallel loops run inline there. Threads claim chunks one at a time
+// (share_items.h), so a thread the host preempts holds up no fixed half of them.
 void winograd_forward(float* y, const float* x, const float* w, const float* bias,
                       const ConvGeometry& geometry) {
   const WinoPlan p = make_plan(geometry);
@@ -394,17 +396,15 @@ void winograd_forward(float* y, const float* x, const float* w, const float* bia
   float* u = scratch(t_u, kTiles * g.c_out * g.c_in);
   transform_weight(u, w, g);
   const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
-  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t ci = c0; ci < c1; ++ci) {
-      const int64_t n0 = ci * p.chunk;
-      const ChunkBuffers b = chunk_buffers(n0, p);
-      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-      for (int64_t k = 0; k < kTiles; ++k) {
-        wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
-                 b.ld);
-      }
-      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
+  for_each_item(chunks, [&](int64_t ci) {
+    const int64_t n0 = ci * p.chunk;
+    const ChunkBuffers b = chunk_buffers(n0, p);
+    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+    for (int64_t k = 0; k < kTiles; ++k) {
+      wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
+               b.ld);
     }
+    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
   });
 }
 
@@ -427,28 +427,24 @@ void winograd_backward(float* dx, float* dw, const float* dy, const float* x, co
     u = scratch(t_u, kTiles * pairs);
     transform_weight(u, w, g);
   }
-  {
-      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t ci = c0; ci < c1; ++ci) {
-        const int64_t n0 = ci * p.chunk;
-        const ChunkBuffers b = chunk_buffers(n0, p);
-        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
-        if (dw) {
-          by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-          float* du_c = du + ci * kTiles * pairs;
-          for (int64_t k = 0; k < kTiles; ++k) {
-            wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
-          }
-        }
-        if (dx) {
-          for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
-            wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
-          }
-          by_tiles_per_row(p.tiles_w, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
-        }
+  for_each_item(chunks, [&](int64_t ci) {
+    const int64_t n0 = ci * p.chunk;
+    const ChunkBuffers b = chunk_buffers(n0, p);
+    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
+    if (dw) {
+      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+      float* du_c = du + ci * kTiles * pairs;
+      for (int64_t k = 0; k < kTiles; ++k) {
+        wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
       }
-    });
-  }
+    }
+    if (dx) {
+      for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
+        wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
+      }
+      by_tiles_per_row(p.tiles_w, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
+    }
+  });
   if (!dw) return;
   const int64_t total = kTiles * pairs;
   parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {

@@ -10,6 +10,7 @@
 // cache-set offset apart) this file shares.
 #include "conv_kernels.h"
 #include "scratch.h"
+#include "share_items.h"
 #include "winograd_gemm.h"
 #include "winograd_shared.h"
 
@@ -414,17 +415,15 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
   float* u = scratch(t_u, kPos * g.c_out * g.c_in);
   transform_weight(u, w, g);
   const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
-  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t ci = c0; ci < c1; ++ci) {
-      const int64_t n0 = ci * p.chunk;
-      const ChunkBuffers b = chunk_buffers(n0, p);
-      by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-      for (int64_t k = 0; k < kPos; ++k) {
-        wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
-                 b.ld);
-      }
-      by_tiles_per_row(p.tw, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
+  for_each_item(chunks, [&](int64_t ci) {
+    const int64_t n0 = ci * p.chunk;
+    const ChunkBuffers b = chunk_buffers(n0, p);
+    by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+    for (int64_t k = 0; k < kPos; ++k) {
+      wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
+               b.ld);
     }
+    by_tiles_per_row(p.tw, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
   });
 }
 
@@ -445,28 +444,24 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
     u = scratch(t_u, kPos * pairs);
     transform_weight(u, w, g);
   }
-  {
-      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t ci = c0; ci < c1; ++ci) {
-        const int64_t n0 = ci * p.chunk;
-        const ChunkBuffers b = chunk_buffers(n0, p);
-        by_tiles_per_row(p.tw, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
-        if (dw) {
-          by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-          float* du_c = du + ci * kPos * pairs;
-          for (int64_t k = 0; k < kPos; ++k) {
-            wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
-          }
-        }
-        if (dx) {
-          for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
-            wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
-          }
-          by_tiles_per_row(p.tw, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
-        }
+  for_each_item(chunks, [&](int64_t ci) {
+    const int64_t n0 = ci * p.chunk;
+    const ChunkBuffers b = chunk_buffers(n0, p);
+    by_tiles_per_row(p.tw, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
+    if (dw) {
+      by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
+      float* du_c = du + ci * kPos * pairs;
+      for (int64_t k = 0; k < kPos; ++k) {
+        wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
       }
-    });
-  }
+    }
+    if (dx) {
+      for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
+        wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
+      }
+      by_tiles_per_row(p.tw, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
+    }
+  });
   if (!dw) return;
   const int64_t total = kPos * pairs;
   parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {

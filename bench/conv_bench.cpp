@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   fmt::print("{:<22} {:>9} {:>9} {:>9} {:>10} {:>8}\n", "layer", "fwd ms", "bwd ms", "total ms",
              "GFLOP/s", "of peak");
 
+  // "-" without a measured peak (--peak 0) rather than "inf%".
+  auto of_peak = [peak](double gflops) { return peak > 0 ? fmt::format("{:.1f}%", 100.0 * gflops / peak) : "-"; };
   const std::vector<Layer> layers = {{3, 32, 32}, {32, 32, 32}, {32, 64, 16}, {64, 64, 16}, {64, 128, 8}};
   janus::Generator gen(0);
   double all_flops = 0.0, all_time = 0.0, all_fwd = 0.0, all_bwd = 0.0;
@@ -90,13 +92,13 @@ int main(int argc, char** argv) {
     }
     const double flops = 3 * 2.0 * double(l.c_out) * double(batch * l.hw * l.hw) * double(l.c_in * 9);
     const double gflops = flops / (fwd + bwd) / 1e9;
-    fmt::print("{:<22} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>7.1f}%\n",
+    fmt::print("{:<22} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>8}\n",
                fmt::format("{}->{} @{}x{}", l.c_in, l.c_out, l.hw, l.hw), fwd * 1e3, bwd * 1e3,
-               (fwd + bwd) * 1e3, gflops, 100.0 * gflops / peak);
+               (fwd + bwd) * 1e3, gflops, of_peak(gflops));
     all_flops += flops, all_time += fwd + bwd, all_fwd += fwd, all_bwd += bwd;
   }
   const double total = all_flops / all_time / 1e9;
-  fmt::print("{:<22} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>7.1f}%\n", "total (fwd+dx+dw)", all_fwd * 1e3,
-             all_bwd * 1e3, all_time * 1e3, total, 100.0 * total / peak);
+  fmt::print("{:<22} {:>9.2f} {:>9.2f} {:>9.2f} {:>10.1f} {:>8}\n", "total (fwd+dx+dw)", all_fwd * 1e3,
+             all_bwd * 1e3, all_time * 1e3, total, of_peak(total));
   return 0;
 }

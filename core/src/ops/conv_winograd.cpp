@@ -6,8 +6,7 @@
 // janus' pool; the GEMMs are winograd_gemm.h's kernels (faster here than OpenBLAS' AVX2 ones).
 #include "conv_kernels.h"
 #include "scratch.h"
-#include "share_items.h"
-#include "winograd_gemm.h"
+#include "winograd_chunks.h"
 #include "winograd_shared.h"
 
 #include <janus/core/error.h>
@@ -24,10 +23,7 @@ namespace {
 
 constexpr int64_t kTiles = 16;            // 4x4 tile positions
 
-thread_local std::vector<float> t_v;   // 16 x (C_in, T): V, then dV in backward
-thread_local std::vector<float> t_m;   // 16 x (C_out, T): M, or dM in backward
 thread_local std::vector<float> t_u;   // (16, C_out, C_in): U
-thread_local std::vector<float> t_du;  // (chunks, 16, C_out, C_in): dU per chunk
 
 struct WinoPlan {
   ConvGeometry g;
@@ -363,49 +359,22 @@ bool winograd4_preferred(const ConvGeometry& g) {
   return enabled && g.out_h() >= 16 && g.out_w() >= 16;
 }
 
-namespace {
-
-// One chunk's buffers: V and M, each 16 matrices of (rows, ld) at k_stride apart.
-struct ChunkBuffers {
-  int64_t nb, tiles, ld, vs, ms;
-  float *v, *m;
-};
-
-ChunkBuffers chunk_buffers(int64_t n0, const WinoPlan& p) {
-  ChunkBuffers c{};
-  c.nb = std::min(p.chunk, p.g.n - n0);
-  c.tiles = c.nb * p.tiles_img;
-  c.ld = conv_padded_ld(c.tiles);
-  c.vs = k_stride(p.g.c_in, c.ld);
-  c.ms = k_stride(p.g.c_out, c.ld);
-  c.v = scratch(t_v, kTiles * c.vs);
-  c.m = scratch(t_m, kTiles * c.ms);
-  return c;
-}
-
-}  // namespace
-
 // Chunks of images run in parallel on janus' pool, each start to finish on one thread
-// (transform, 16 GEMMs, transform back) so its V and M stay in that core's cache; the
-// transforms' own parallel loops run inline there. Threads claim chunks one at a time
-// (share_items.h), so a thread the host preempts holds up no fixed half of them.
+// (winograd_chunks.h).
 void winograd_forward(float* y, const float* x, const float* w, const float* bias,
                       const ConvGeometry& geometry) {
   const WinoPlan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
   float* u = scratch(t_u, kTiles * g.c_out * g.c_in);
   transform_weight(u, w, g);
-  const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
-  for_each_item(chunks, [&](int64_t ci) {
-    const int64_t n0 = ci * p.chunk;
-    const ChunkBuffers b = chunk_buffers(n0, p);
-    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-    for (int64_t k = 0; k < kTiles; ++k) {
-      wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
-               b.ld);
-    }
-    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
-  });
+  winograd_chunks_forward(
+      g, {kTiles, p.tiles_img, p.chunk}, u,
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, b.n0, b.nb, p); });
+      });
 }
 
 // Backward, per tile with M = U . V and y = A^T M A:
@@ -413,45 +382,29 @@ void winograd_forward(float* y, const float* x, const float* w, const float* bia
 //   dV = dM . U (per channel pair, summed over C_out)  ->  dd = B dV B^T, added onto the tile's
 //   input window (windows overlap by 2 rows/columns; padding positions are dropped).
 // As matrices per tile position k: dU[k] += dM[k] x V[k]^T and dV[k] = U[k]^T x dM[k].
-// Chunks run in parallel as in forward; each keeps its own dU, summed in chunk order.
+// Chunks run in parallel as in forward; each keeps its own dU, summed in chunk order
+// (winograd_chunks.h).
 void winograd_backward(float* dx, float* dw, const float* dy, const float* x, const float* w,
                        const ConvGeometry& geometry) {
   const WinoPlan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
-  const int64_t pairs = g.c_out * g.c_in, chunks = (g.n + p.chunk - 1) / p.chunk;
-  // (chunks, 16, C_out, C_in), every element written by its chunk's wgemm_nt (beta 0): not
-  // zeroed nor reallocated per call.
-  float* du = dw ? scratch(t_du, chunks * kTiles * pairs) : nullptr;
   float* u = nullptr;
   if (dx) {
-    u = scratch(t_u, kTiles * pairs);
+    u = scratch(t_u, kTiles * g.c_out * g.c_in);
     transform_weight(u, w, g);
   }
-  for_each_item(chunks, [&](int64_t ci) {
-    const int64_t n0 = ci * p.chunk;
-    const ChunkBuffers b = chunk_buffers(n0, p);
-    by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
-    if (dw) {
-      by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-      float* du_c = du + ci * kTiles * pairs;
-      for (int64_t k = 0; k < kTiles; ++k) {
-        wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
-      }
-    }
-    if (dx) {
-      for (int64_t k = 0; k < kTiles; ++k) {  // dV overwrites V, which dw is done with
-        wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
-      }
-      by_tiles_per_row(p.tiles_w, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
-    }
-  });
-  if (!dw) return;
-  const int64_t total = kTiles * pairs;
-  parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t ci = 1; ci < chunks; ++ci)
-      for (int64_t i = i0; i < i1; ++i) du[i] += du[ci * total + i];
-  });
-  add_weight_grad(dw, du, g);
+  const float* du = winograd_chunks_backward(
+      g, {kTiles, p.tiles_img, p.chunk}, u, dw != nullptr,
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tiles_w, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tiles_w, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, b.n0, b.nb, p); });
+      });
+  if (du) add_weight_grad(dw, du, g);
 }
 
 }  // namespace janus::detail

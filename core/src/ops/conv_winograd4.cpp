@@ -6,12 +6,12 @@
 // Interpolation points 0, 1, -1, 2, -2, inf (Lavin & Gray). Its transforms have entries up to
 // 8, so float32 rounding grows ~10x over direct convolution; tests/core/test_conv_winograd4.cpp
 // bounds it against a float64 reference. Chunks of whole images run in parallel on janus'
-// pool, each start to finish on one thread, as in conv_winograd.cpp, whose layout (tile index innermost, 16-float-aligned rows, matrices a
-// cache-set offset apart) this file shares.
+// pool, each start to finish on one thread (winograd_chunks.h, shared with conv_winograd.cpp,
+// as is the layout: tile index innermost, 16-float-aligned rows, matrices a cache-set offset
+// apart).
 #include "conv_kernels.h"
 #include "scratch.h"
-#include "share_items.h"
-#include "winograd_gemm.h"
+#include "winograd_chunks.h"
 #include "winograd_shared.h"
 
 #include <janus/core/error.h>
@@ -27,11 +27,8 @@ namespace {
 constexpr int kA = 6;                      // transformed tile side
 constexpr int64_t kPos = kA * kA;          // 36 tile positions
 
-thread_local std::vector<float> t_v;      // 36 x (C_in, T): V, then dV in backward
-thread_local std::vector<float> t_m;      // 36 x (C_out, T): M, or dM in backward
 thread_local std::vector<float> t_u;      // (36, C_out, C_in): U
 thread_local std::vector<float> t_plane;  // per-worker plane and row scratch
-thread_local std::vector<float> t_du;     // (chunks, 36, C_out, C_in): dU per chunk
 
 struct Plan {
   ConvGeometry g;
@@ -389,24 +386,6 @@ void store_input_grad(float* dx, const float* dv, int64_t ld, int64_t n0, int64_
   });
 }
 
-// One chunk's buffers: V and M, each 36 matrices of (rows, ld) at k_stride apart.
-struct ChunkBuffers {
-  int64_t nb, tiles, ld, vs, ms;
-  float *v, *m;
-};
-
-ChunkBuffers chunk_buffers(int64_t n0, const Plan& p) {
-  ChunkBuffers c{};
-  c.nb = std::min(p.chunk, p.g.n - n0);
-  c.tiles = c.nb * p.tiles_img;
-  c.ld = conv_padded_ld(c.tiles);
-  c.vs = k_stride(p.g.c_in, c.ld);
-  c.ms = k_stride(p.g.c_out, c.ld);
-  c.v = scratch(t_v, kPos * c.vs);
-  c.m = scratch(t_m, kPos * c.ms);
-  return c;
-}
-
 }  // namespace
 
 void winograd4_forward(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& geometry) {
@@ -414,17 +393,14 @@ void winograd4_forward(float* y, const float* x, const float* w, const float* bi
   const ConvGeometry& g = p.g;
   float* u = scratch(t_u, kPos * g.c_out * g.c_in);
   transform_weight(u, w, g);
-  const int64_t chunks = (g.n + p.chunk - 1) / p.chunk;
-  for_each_item(chunks, [&](int64_t ci) {
-    const int64_t n0 = ci * p.chunk;
-    const ChunkBuffers b = chunk_buffers(n0, p);
-    by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-    for (int64_t k = 0; k < kPos; ++k) {
-      wgemm_nn(g.c_out, b.tiles, g.c_in, u + k * g.c_out * g.c_in, g.c_in, b.v + k * b.vs, b.ld, b.m + k * b.ms,
-               b.ld);
-    }
-    by_tiles_per_row(p.tw, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, n0, b.nb, p); });
-  });
+  winograd_chunks_forward(
+      g, {kPos, p.tiles_img, p.chunk}, u,
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tw, [&](auto w) { transform_output<w.value>(y, b.m, b.ld, bias, b.n0, b.nb, p); });
+      });
 }
 
 // Backward, per tile (as conv_winograd.cpp, with 36 positions):
@@ -434,41 +410,23 @@ void winograd4_backward(float* dx, float* dw, const float* dy, const float* x, c
                         const ConvGeometry& geometry) {
   const Plan p = make_plan(geometry);
   const ConvGeometry& g = p.g;
-  const int64_t pairs = g.c_out * g.c_in, chunks = (g.n + p.chunk - 1) / p.chunk;
-  // (chunks, 36, C_out, C_in), every element written by its chunk's wgemm_nt (beta 0), so it
-  // is neither zeroed nor reallocated per call (the 4.7 MiB zero fill of the 64->64 layer was
-  // ~1.7% of its time).
-  float* du = dw ? scratch(t_du, chunks * kPos * pairs) : nullptr;
   float* u = nullptr;
   if (dx) {
-    u = scratch(t_u, kPos * pairs);
+    u = scratch(t_u, kPos * g.c_out * g.c_in);
     transform_weight(u, w, g);
   }
-  for_each_item(chunks, [&](int64_t ci) {
-    const int64_t n0 = ci * p.chunk;
-    const ChunkBuffers b = chunk_buffers(n0, p);
-    by_tiles_per_row(p.tw, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, n0, b.nb, p); });
-    if (dw) {
-      by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, n0, b.nb, p); });
-      float* du_c = du + ci * kPos * pairs;
-      for (int64_t k = 0; k < kPos; ++k) {
-        wgemm_nt(g.c_out, g.c_in, b.tiles, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld, du_c + k * pairs, g.c_in);
-      }
-    }
-    if (dx) {
-      for (int64_t k = 0; k < kPos; ++k) {  // dV overwrites V, which dw is done with
-        wgemm_tn(g.c_in, b.tiles, g.c_out, u + k * pairs, g.c_in, b.m + k * b.ms, b.ld, b.v + k * b.vs, b.ld);
-      }
-      by_tiles_per_row(p.tw, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, n0, b.nb, p); });
-    }
-  });
-  if (!dw) return;
-  const int64_t total = kPos * pairs;
-  parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t ci = 1; ci < chunks; ++ci)
-      for (int64_t i = i0; i < i1; ++i) du[i] += du[ci * total + i];
-  });
-  add_weight_grad(dw, du, g);
+  const float* du = winograd_chunks_backward(
+      g, {kPos, p.tiles_img, p.chunk}, u, dw != nullptr,
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tw, [&](auto w) { transform_output_grad<w.value>(b.m, b.ld, dy, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tw, [&](auto w) { transform_input<w.value>(b.v, b.ld, x, b.n0, b.nb, p); });
+      },
+      [&](const WinoChunk& b) {
+        by_tiles_per_row(p.tw, [&](auto w) { store_input_grad<w.value>(dx, b.v, b.ld, b.n0, b.nb, p); });
+      });
+  if (du) add_weight_grad(dw, du, g);
 }
 
 }  // namespace janus::detail

@@ -11,24 +11,7 @@ namespace janus::optim {
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, false, "Adam") {}
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
-    : Optimizer(std::move(params), options.lr_, name), options_(options), group_options_{options},
-      decoupled_(decoupled) {
-  check_options(options, name);
-}
-
-void Adam::add_param_group(std::vector<Tensor> params, const AdamOptions& options) {
-  check_options(options, name_);
-  group_options_.resize(param_groups().size(), options_);
-  Optimizer::add_param_group(std::move(params), options.lr_);
-  group_options_.push_back(options);
-}
-
-AdamOptions Adam::group_options(size_t g) const {
-  JANUS_CHECK(g < param_groups().size(), "{}: group {} does not exist ({} group(s))", name_, g, param_groups().size());
-  AdamOptions o = g < group_options_.size() ? group_options_[g] : options_;
-  o.lr_ = param_groups()[g].lr;
-  return o;
-}
+    : GroupedOptimizer(std::move(params), options, name, &Adam::check_options), decoupled_(decoupled) {}
 
 void Adam::check_options(const AdamOptions& options, const std::string& what) {
   JANUS_CHECK(options.beta1_ >= 0.0 && options.beta1_ < 1.0 && options.beta2_ >= 0.0 && options.beta2_ < 1.0,
@@ -55,25 +38,19 @@ void Adam::save_state(NamedTensors& out, size_t slot, const std::string& prefix)
 }
 
 std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
-  std::vector<AdamOptions> groups;
-  for (size_t g = 0; g < param_groups().size(); ++g) {
-    AdamOptions o = group_options(g);
+  std::vector<AdamOptions> groups = read_group_options(r, [&](AdamOptions& o, size_t g) {
     const std::vector<double> betas = group_option(r, g, "betas", 2);
     o.beta1_ = betas[0];
     o.beta2_ = betas[1];
     o.eps_ = group_option(r, g, "eps", 1)[0];
     o.weight_decay_ = group_option(r, g, "weight_decay", 1)[0];
     o.amsgrad_ = group_bool_option(r, g, "amsgrad");
-    check_options(o, fmt::format("{} (group {})", r.what(), g));
-    groups.push_back(o);
-  }
+  });
   std::vector<State> state(num_params());
-  size_t group = 0, group_end = param_groups()[0].params.size();
-  for (size_t i = 0; i < state.size(); ++i) {
-    while (i >= group_end) group_end += param_groups()[++group].params.size();
+  for_each_slot([&](size_t i, size_t group) {
     const AdamOptions& o = groups[group];
     const std::string prefix = "state." + std::to_string(i) + ".";
-    if (!r.has(prefix + "step")) continue;  // never updated: absent, as saved (other keys are then unexpected)
+    if (!r.has(prefix + "step")) return;  // never updated: absent, as saved (other keys are then unexpected)
     State& s = state[i];
     s.step = r.get_int(prefix + "step", 1, int64_t{1} << 60);
     const Shape& shape = param_shape(i);
@@ -82,12 +59,9 @@ std::function<void()> Adam::load_options_and_state(StateDictReader& r) {
     if (o.amsgrad_) s.max_exp_avg_sq = r.get(prefix + "max_exp_avg_sq", shape).clone();
     else JANUS_CHECK(!r.has(prefix + "max_exp_avg_sq"), "{}: unexpected key '{}max_exp_avg_sq' (amsgrad is off)",
                      r.what(), prefix);
-  }
+  });
   return [this, groups = std::move(groups), state = std::move(state)]() mutable {
-    const double lr = options_.lr_;
-    options_ = groups[0];  // options() reads as group 0's, as before groups had their own
-    options_.lr_ = lr;
-    group_options_ = std::move(groups);
+    install_group_options(std::move(groups));
     state_ = std::move(state);
   };
 }
@@ -97,9 +71,9 @@ AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& options) : Adam(std
 void Adam::step() {
   NoGradGuard no_grad;
   state_.resize(num_params());
-  group_options_.resize(param_groups().size(), options_);
+  const std::vector<AdamOptions>& groups = every_group_options();
   for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot, size_t group) {
-    const AdamOptions& o = group_options_[group];
+    const AdamOptions& o = groups[group];
     const float b1 = static_cast<float>(o.beta1_), b2 = static_cast<float>(o.beta2_);
     const float one_minus_b1 = static_cast<float>(1.0 - o.beta1_), one_minus_b2 = static_cast<float>(1.0 - o.beta2_);
     const float eps = static_cast<float>(o.eps_);
@@ -144,9 +118,7 @@ void Adam::step() {
 }
 
 void Adam::set_group_momentum(size_t group, double value) {
-  group_options(group);  // checks the index
-  group_options_.resize(param_groups().size(), options_);
-  group_options_[group].beta1_ = value;
+  stored_group_options(group).beta1_ = value;
 }
 
 }  // namespace janus::optim

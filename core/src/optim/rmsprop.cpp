@@ -8,29 +8,13 @@
 namespace janus::optim {
 
 RMSprop::RMSprop(std::vector<Tensor> params, const RMSpropOptions& options)
-    : Optimizer(std::move(params), options.lr_, "RMSprop"), options_(options), group_options_{options} {
-  check_options(options, "RMSprop");
-}
+    : GroupedOptimizer(std::move(params), options, "RMSprop", &RMSprop::check_options) {}
 
 void RMSprop::check_options(const RMSpropOptions& o, const std::string& what) {
   JANUS_CHECK(o.alpha_ >= 0.0, "{}: expected alpha >= 0 (got {})", what, o.alpha_);
   JANUS_CHECK(o.eps_ >= 0.0, "{}: expected eps >= 0 (got {})", what, o.eps_);
   JANUS_CHECK(o.momentum_ >= 0.0, "{}: expected momentum >= 0 (got {})", what, o.momentum_);
   JANUS_CHECK(o.weight_decay_ >= 0.0, "{}: expected weight_decay >= 0 (got {})", what, o.weight_decay_);
-}
-
-void RMSprop::add_param_group(std::vector<Tensor> params, const RMSpropOptions& options) {
-  check_options(options, "RMSprop");
-  group_options_.resize(param_groups().size(), options_);
-  Optimizer::add_param_group(std::move(params), options.lr_);
-  group_options_.push_back(options);
-}
-
-RMSpropOptions RMSprop::group_options(size_t g) const {
-  JANUS_CHECK(g < param_groups().size(), "RMSprop: group {} does not exist ({} group(s))", g, param_groups().size());
-  RMSpropOptions o = g < group_options_.size() ? group_options_[g] : options_;
-  o.lr_ = param_groups()[g].lr;
-  return o;
 }
 
 void RMSprop::save_options(NamedTensors& out, const std::string& prefix, size_t group) const {
@@ -52,36 +36,27 @@ void RMSprop::save_state(NamedTensors& out, size_t slot, const std::string& pref
 }
 
 std::function<void()> RMSprop::load_options_and_state(StateDictReader& r) {
-  std::vector<RMSpropOptions> groups;
-  for (size_t g = 0; g < param_groups().size(); ++g) {
-    RMSpropOptions o = group_options(g);
+  std::vector<RMSpropOptions> groups = read_group_options(r, [&](RMSpropOptions& o, size_t g) {
     o.alpha_ = group_option(r, g, "alpha", 1)[0];
     o.eps_ = group_option(r, g, "eps", 1)[0];
     o.weight_decay_ = group_option(r, g, "weight_decay", 1)[0];
     o.momentum_ = group_option(r, g, "momentum", 1)[0];
     o.centered_ = group_bool_option(r, g, "centered");
-    check_options(o, fmt::format("{} (group {})", r.what(), g));
-    groups.push_back(o);
-  }
+  });
   std::vector<State> state(num_params());
-  size_t group = 0, group_end = param_groups()[0].params.size();
-  for (size_t i = 0; i < state.size(); ++i) {
-    while (i >= group_end) group_end += param_groups()[++group].params.size();
+  for_each_slot([&](size_t i, size_t group) {
     const RMSpropOptions& o = groups[group];
     const std::string prefix = "state." + std::to_string(i) + ".";
-    if (!r.has(prefix + "step")) continue;  // never updated: absent, as saved
+    if (!r.has(prefix + "step")) return;  // never updated: absent, as saved
     State& s = state[i];
     const Shape& shape = param_shape(i);
     s.step = r.get_int(prefix + "step", 1, int64_t{1} << 60);
     s.square_avg = r.get(prefix + "square_avg", shape).clone();
     if (o.momentum_ > 0.0) s.momentum_buffer = r.get(prefix + "momentum_buffer", shape).clone();
     if (o.centered_) s.grad_avg = r.get(prefix + "grad_avg", shape).clone();
-  }
+  });
   return [this, groups = std::move(groups), state = std::move(state)]() mutable {
-    const double lr = options_.lr_;
-    options_ = groups[0];
-    options_.lr_ = lr;
-    group_options_ = std::move(groups);
+    install_group_options(std::move(groups));
     state_ = std::move(state);
   };
 }
@@ -89,11 +64,11 @@ std::function<void()> RMSprop::load_options_and_state(StateDictReader& r) {
 void RMSprop::step() {
   NoGradGuard no_grad;
   state_.resize(num_params());
-  group_options_.resize(param_groups().size(), options_);
+  const std::vector<RMSpropOptions>& groups = every_group_options();
   for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot, size_t group) {
     JANUS_CHECK(grad.shape() == p.shape(), "RMSprop: gradient {} does not match parameter {}",
                 shape_str(grad.shape()), shape_str(p.shape()));
-    const RMSpropOptions& o = group_options_[group];
+    const RMSpropOptions& o = groups[group];
     State& s = state_[slot];
     if (s.step == 0) {
       s.square_avg = zeros(p.shape());
@@ -133,9 +108,7 @@ void RMSprop::step() {
 }
 
 void RMSprop::set_group_momentum(size_t group, double value) {
-  group_options(group);  // checks the index
-  group_options_.resize(param_groups().size(), options_);
-  group_options_[group].momentum_ = value;
+  stored_group_options(group).momentum_ = value;
 }
 
 }  // namespace janus::optim

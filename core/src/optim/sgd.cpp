@@ -7,23 +7,7 @@
 namespace janus::optim {
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
-    : Optimizer(std::move(params), options.lr_, "SGD"), options_(options), group_options_{options} {
-  check_options(options, "SGD");
-}
-
-void SGD::add_param_group(std::vector<Tensor> params, const SGDOptions& options) {
-  check_options(options, "SGD");
-  group_options_.resize(param_groups().size(), options_);
-  Optimizer::add_param_group(std::move(params), options.lr_);
-  group_options_.push_back(options);
-}
-
-SGDOptions SGD::group_options(size_t g) const {
-  JANUS_CHECK(g < param_groups().size(), "SGD: group {} does not exist ({} group(s))", g, param_groups().size());
-  SGDOptions o = g < group_options_.size() ? group_options_[g] : options_;
-  o.lr_ = param_groups()[g].lr;
-  return o;
-}
+    : GroupedOptimizer(std::move(params), options, "SGD", &SGD::check_options) {}
 
 void SGD::check_options(const SGDOptions& options, const std::string& what) {
   JANUS_CHECK(options.momentum_ >= 0.0, "{}: expected momentum >= 0 (got {})", what, options.momentum_);
@@ -53,33 +37,24 @@ void SGD::save_state(NamedTensors& out, size_t slot, const std::string& prefix) 
 
 std::function<void()> SGD::load_options_and_state(StateDictReader& r) {
   const bool absent_means_off = false;  // dicts saved before these options existed
-  std::vector<SGDOptions> groups;
-  for (size_t g = 0; g < param_groups().size(); ++g) {
-    SGDOptions o = group_options(g);
+  std::vector<SGDOptions> groups = read_group_options(r, [&](SGDOptions& o, size_t g) {
     o.momentum_ = group_option(r, g, "momentum", 1)[0];
     o.dampening_ = group_option(r, g, "dampening", 1)[0];
     o.weight_decay_ = group_option(r, g, "weight_decay", 1)[0];
     o.nesterov_ = group_bool_option(r, g, "nesterov");
     o.lr_in_velocity_ = group_bool_option(r, g, "lr_in_velocity", &absent_means_off);
     o.decoupled_weight_decay_ = group_bool_option(r, g, "decoupled_weight_decay", &absent_means_off);
-    check_options(o, fmt::format("{} (group {})", r.what(), g));
-    groups.push_back(o);
-  }
+  });
   std::vector<Tensor> buffers(num_params());
-  size_t group = 0, group_end = param_groups()[0].params.size();
-  for (size_t s = 0; s < buffers.size(); ++s) {
-    while (s >= group_end) group_end += param_groups()[++group].params.size();
+  for_each_slot([&](size_t s, size_t group) {
     const std::string key = "state." + std::to_string(s) + ".momentum_buffer";
-    if (!r.has(key)) continue;  // never updated: absent, as saved
+    if (!r.has(key)) return;  // never updated: absent, as saved
     JANUS_CHECK(groups[group].momentum_ != 0.0, "{}: unexpected key '{}' (momentum is 0, SGD keeps no buffer)",
                 r.what(), key);
     buffers[s] = r.get(key, param_shape(s)).clone();
-  }
+  });
   return [this, groups = std::move(groups), buffers = std::move(buffers)]() mutable {
-    const double lr = options_.lr_;
-    options_ = groups[0];  // options() reads as group 0's, as before groups had their own
-    options_.lr_ = lr;
-    group_options_ = std::move(groups);  // lr_ there is unused: the groups' lr is restored by the base
+    install_group_options(std::move(groups));
     buffers_ = std::move(buffers);
   };
 }
@@ -89,11 +64,11 @@ Tensor SGD::momentum_buffer(size_t slot) const { return slot < buffers_.size() ?
 void SGD::step() {
   NoGradGuard no_grad;
   buffers_.resize(num_params());
-  group_options_.resize(param_groups().size(), options_);
+  const std::vector<SGDOptions>& groups = every_group_options();
   for_each_param([&](Tensor& p, const Tensor& grad, double lr, size_t slot, size_t group) {
     JANUS_CHECK(grad.shape() == p.shape(), "SGD: gradient {} does not match parameter {}",
                 shape_str(grad.shape()), shape_str(p.shape()));
-    const SGDOptions& o = group_options_[group];
+    const SGDOptions& o = groups[group];
     const bool decoupled = o.decoupled_weight_decay_;
     const float wd = decoupled ? 0.0f : static_cast<float>(o.weight_decay_);  // the L2 term
     const float mu = static_cast<float>(o.momentum_);
@@ -134,9 +109,7 @@ void SGD::step() {
 }
 
 void SGD::set_group_momentum(size_t group, double value) {
-  group_options(group);  // checks the index
-  group_options_.resize(param_groups().size(), options_);
-  group_options_[group].momentum_ = value;
+  stored_group_options(group).momentum_ = value;
 }
 
 }  // namespace janus::optim

@@ -9,7 +9,7 @@
 //   AdamW optw(params, AdamWOptions(1e-3).weight_decay(5e-4));
 #pragma once
 
-#include <janus/core/optim/optimizer.h>
+#include <janus/core/optim/grouped_optimizer.h>
 
 namespace janus::optim {
 
@@ -38,17 +38,11 @@ struct AdamWOptions : AdamOptions {
   AdamWOptions& amsgrad(bool v) { AdamOptions::amsgrad(v); return *this; }
 };
 
-class Adam : public Optimizer {
+// options(), add_param_group(params, AdamOptions) and group_options(g): GroupedOptimizer.
+class Adam : public GroupedOptimizer<AdamOptions> {
  public:
   Adam(std::vector<Tensor> params, const AdamOptions& options = AdamOptions());
   void step() override;
-  // The defaults given at construction (group 0's options until a state dict is loaded).
-  const AdamOptions& options() const { return options_; }
-  using Optimizer::add_param_group;  // (params, lr): the defaults with that lr
-  // A group with its own options (its lr is options.lr_), like torch's {"params": ..., ...}.
-  void add_param_group(std::vector<Tensor> params, const AdamOptions& options);
-  // Group g's options (lr_ is the group's current lr).
-  AdamOptions group_options(size_t g) const;
   double group_momentum(size_t group) const override { return group_options(group).beta1_; }
   void set_group_momentum(size_t group, double value) override;
 
@@ -66,8 +60,6 @@ class Adam : public Optimizer {
     int64_t step = 0;
     Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;  // each the parameter's shape
   };
-  AdamOptions options_;
-  std::vector<AdamOptions> group_options_;  // per group; groups past its end use options_
   bool decoupled_;
   std::vector<State> state_;  // one per parameter slot
 };

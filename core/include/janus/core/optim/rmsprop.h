@@ -10,7 +10,7 @@
 //   RMSprop opt(params, RMSpropOptions(1e-3).momentum(0.9).centered(true));
 #pragma once
 
-#include <janus/core/optim/optimizer.h>
+#include <janus/core/optim/grouped_optimizer.h>
 
 namespace janus::optim {
 
@@ -30,14 +30,11 @@ struct RMSpropOptions {
   bool centered_ = false;
 };
 
-class RMSprop : public Optimizer {
+// options(), add_param_group(params, RMSpropOptions) and group_options(g): GroupedOptimizer.
+class RMSprop : public GroupedOptimizer<RMSpropOptions> {
  public:
   RMSprop(std::vector<Tensor> params, const RMSpropOptions& options = RMSpropOptions());
   void step() override;
-  const RMSpropOptions& options() const { return options_; }
-  using Optimizer::add_param_group;  // (params, lr): the defaults with that lr
-  void add_param_group(std::vector<Tensor> params, const RMSpropOptions& options);
-  RMSpropOptions group_options(size_t g) const;
   double group_momentum(size_t group) const override { return group_options(group).momentum_; }
   void set_group_momentum(size_t group, double value) override;
 
@@ -54,8 +51,6 @@ class RMSprop : public Optimizer {
     int64_t step = 0;
     Tensor square_avg, momentum_buffer, grad_avg;  // each the parameter's shape
   };
-  RMSpropOptions options_;
-  std::vector<RMSpropOptions> group_options_;
   std::vector<State> state_;
 };
 

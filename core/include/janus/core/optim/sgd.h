@@ -12,7 +12,7 @@
 //   opt.add_param_group(bn_and_bias, SGDOptions(0.1).momentum(0.9).weight_decay(0));  // a group's own options
 #pragma once
 
-#include <janus/core/optim/optimizer.h>
+#include <janus/core/optim/grouped_optimizer.h>
 
 namespace janus::optim {
 
@@ -39,17 +39,11 @@ struct SGDOptions {
   bool decoupled_weight_decay_ = false;
 };
 
-class SGD : public Optimizer {
+// options(), add_param_group(params, SGDOptions) and group_options(g): GroupedOptimizer.
+class SGD : public GroupedOptimizer<SGDOptions> {
  public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
   void step() override;
-  // The defaults given at construction (group 0's options until a state dict is loaded).
-  const SGDOptions& options() const { return options_; }
-  using Optimizer::add_param_group;  // (params, lr): the defaults with that lr
-  // A group with its own options (its lr is options.lr_), like torch's {"params": ..., ...}.
-  void add_param_group(std::vector<Tensor> params, const SGDOptions& options);
-  // Group g's options (lr_ is the group's current lr).
-  SGDOptions group_options(size_t g) const;
   double group_momentum(size_t group) const override { return group_options(group).momentum_; }
   void set_group_momentum(size_t group, double value) override;
   // The momentum buffer of parameter `slot` (undefined before its first update).
@@ -66,8 +60,6 @@ class SGD : public Optimizer {
 
  private:
   static void check_options(const SGDOptions& options, const std::string& what);
-  SGDOptions options_;
-  std::vector<SGDOptions> group_options_;  // per group; groups past its end use options_
   std::vector<Tensor> buffers_;  // one per parameter slot, same shape as the parameter
 };
 

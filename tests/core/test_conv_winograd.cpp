@@ -8,72 +8,34 @@
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
 
+#include <conv_reference.h>
 #include <gradcheck.h>
 
-#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 using namespace janus;
+using janus::testing::conv2d_algo;
+using janus::testing::conv2d_grads;
+using janus::testing::ConvGrads;
+using janus::testing::exact_conv3x3;
+using janus::testing::ExactConv;
 using janus::testing::gradcheck;
+using janus::testing::same_bits;
 
 namespace {
 
 constexpr int64_t kIm2col = 1, kWinograd = 2;
 
-Tensor conv_algo(const Tensor& x, const Tensor& w, const Tensor& b, int64_t padding, int64_t algo) {
-  const Attrs attrs = Attrs()
-                          .set("stride", int64_t{1})
-                          .set("padding", padding)
-                          .set("dilation", int64_t{1})
-                          .set("groups", int64_t{1})
-                          .set("algo", algo);
-  return b.defined() ? call_op("conv2d", {x, w, b}, attrs) : call_op("conv2d", {x, w}, attrs);
-}
-
-struct Grads {
-  Tensor y, dx, dw, db;
-};
-
-// y, dx, dw, db of a 3x3 stride-1 convolution by direct loops in double.
-Grads naive_3x3(const Tensor& x, const Tensor& w, const Tensor& dy, int64_t pad) {
-  const int64_t n = x.size(0), ci = x.size(1), h = x.size(2), wd = x.size(3), co = w.size(0);
-  const int64_t oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2;
-  std::vector<double> y(n * co * oh * ow), dx(x.numel()), dw(w.numel()), db(co);
-  const float *px = x.data(), *pw = w.data(), *pdy = dy.data();
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t o = 0; o < co; ++o)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j) {
-          const int64_t yo = ((b * co + o) * oh + i) * ow + j;
-          db[o] += pdy[yo];
-          for (int64_t c = 0; c < ci; ++c)
-            for (int64_t u = 0; u < 3; ++u)
-              for (int64_t v = 0; v < 3; ++v) {
-                const int64_t ih = i + u - pad, iw = j + v - pad;
-                if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
-                const int64_t xo = ((b * ci + c) * h + ih) * wd + iw, wo = ((o * ci + c) * 3 + u) * 3 + v;
-                y[yo] += double(px[xo]) * pw[wo];
-                dx[xo] += double(pdy[yo]) * pw[wo];
-                dw[wo] += double(pdy[yo]) * px[xo];
-              }
-        }
+// y (without bias), dx, dw, db of a 3x3 stride-1 convolution by direct loops in double, as
+// float tensors.
+ConvGrads naive_3x3(const Tensor& x, const Tensor& w, const Tensor& dy, int64_t pad) {
+  const ExactConv e = exact_conv3x3(x, w, Tensor(), dy, pad);
   auto t = [](const std::vector<double>& v, const Shape& s) {
     return from_vector(std::vector<float>(v.begin(), v.end()), s);
   };
-  return {t(y, {n, co, oh, ow}), t(dx, x.shape()), t(dw, w.shape()), t(db, {co})};
-}
-
-Grads run(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Tensor& dy, int64_t pad, int64_t algo) {
-  Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_(), b = b0.detach().requires_grad_();
-  Tensor y = conv_algo(x, w, b, pad, algo);
-  y.backward(dy);
-  return {y.detach(), x.grad(), w.grad(), b.grad()};
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * a.numel()) == 0;
+  return {t(e.y, dy.shape()), t(e.dx, x.shape()), t(e.dw, w.shape()), t(e.db, {w.size(0)})};
 }
 
 }  // namespace
@@ -94,8 +56,8 @@ TEST_CASE("winograd conv2d matches naive loops on odd shapes", "[conv][winograd]
     Tensor x = randn(c.x, &gen), w = randn({c.c_out, c.x[1], 3, 3}, &gen), b = randn({c.c_out}, &gen);
     const Shape y_shape = {c.x[0], c.c_out, c.x[2] + 2 * c.padding - 2, c.x[3] + 2 * c.padding - 2};
     Tensor dy = randn(y_shape, &gen);
-    const Grads got = run(x, w, b, dy, c.padding, kWinograd);
-    const Grads want = naive_3x3(x, w, dy, c.padding);
+    const ConvGrads got = conv2d_grads(x, w, b, dy, c.padding, kWinograd);
+    const ConvGrads want = naive_3x3(x, w, dy, c.padding);
     INFO("input " << shape_str(c.x) << " C_out " << c.c_out << " padding " << c.padding);
     CHECK(allclose(got.y, want.y + b.reshape({1, c.c_out, 1, 1}), 1e-4f, 1e-4f));
     CHECK(allclose(got.dx, want.dx, 1e-4f, 1e-4f));
@@ -123,8 +85,8 @@ TEST_CASE("conv2d's dx is written whole, whatever its buffer held before", "[con
         std::vector<Tensor> poison;
         for (int i = 0; i < 4; ++i) poison.push_back(full(c.x, std::numeric_limits<float>::quiet_NaN()));
       }
-      const Grads got = run(x, w, b, dy, c.padding, algo);
-      const Grads want = naive_3x3(x, w, dy, c.padding);
+      const ConvGrads got = conv2d_grads(x, w, b, dy, c.padding, algo);
+      const ConvGrads want = naive_3x3(x, w, dy, c.padding);
       INFO("algo " << algo << " input " << shape_str(c.x) << " C_out " << c.c_out << " padding " << c.padding);
       CHECK(allclose(got.dx, want.dx, 1e-4f, 1e-3f));
     }
@@ -137,8 +99,8 @@ TEST_CASE("winograd and im2col conv2d agree on benchmark-like layers", "[conv][w
   for (const auto& l : layers) {
     Tensor x = randn({l[0], l[1], l[2], l[2]}, &gen), w = normal({l[3], l[1], 3, 3}, 0.0f, 0.1f, &gen);
     Tensor b = randn({l[3]}, &gen), dy = randn({l[0], l[3], l[2], l[2]}, &gen);
-    const Grads wino = run(x, w, b, dy, 1, kWinograd), ref = run(x, w, b, dy, 1, kIm2col);
-    const Grads automatic = run(x, w, b, dy, 1, 0);
+    const ConvGrads wino = conv2d_grads(x, w, b, dy, 1, kWinograd), ref = conv2d_grads(x, w, b, dy, 1, kIm2col);
+    const ConvGrads automatic = conv2d_grads(x, w, b, dy, 1, 0);
     INFO("x " << shape_str(x.shape()) << " w " << shape_str(w.shape()));
     CHECK(allclose(wino.y, ref.y, 1e-5f, 1e-5f));
     CHECK(allclose(wino.dx, ref.dx, 1e-5f, 1e-5f));
@@ -168,7 +130,7 @@ TEST_CASE("winograd conv2d passes gradcheck", "[conv][winograd]") {
     SECTION(v.name) {
       const int64_t pad = v.padding;
       auto r = gradcheck(
-          [pad](const std::vector<Tensor>& in) { return conv_algo(in[0], in[1], in[2], pad, kWinograd); },
+          [pad](const std::vector<Tensor>& in) { return conv2d_algo(in[0], in[1], in[2], pad, kWinograd); },
           {randn(v.x, &gen), randn(v.w, &gen), randn({v.w[0]}, &gen)});
       INFO(r.message);
       CHECK(r.ok);
@@ -181,7 +143,7 @@ TEST_CASE("winograd conv2d is bitwise deterministic run to run", "[conv][winogra
   Generator gen(24);
   Tensor x = randn({3, 16, 10, 10}, &gen), w = randn({8, 16, 3, 3}, &gen), b = randn({8}, &gen);
   Tensor dy = randn({3, 8, 10, 10}, &gen);
-  const Grads first = run(x, w, b, dy, 1, kWinograd), second = run(x, w, b, dy, 1, kWinograd);
+  const ConvGrads first = conv2d_grads(x, w, b, dy, 1, kWinograd), second = conv2d_grads(x, w, b, dy, 1, kWinograd);
   CHECK(same_bits(first.y, second.y));
   CHECK(same_bits(first.dx, second.dx));
   CHECK(same_bits(first.dw, second.dw));

@@ -10,88 +10,26 @@
 #include <janus/core/ops.h>
 #include <janus/core/random.h>
 
+#include <conv_reference.h>
 #include <gradcheck.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 using namespace janus;
+using janus::testing::conv2d_algo;
+using janus::testing::conv2d_grads;
+using janus::testing::ConvGrads;
+using janus::testing::exact_conv3x3;
+using janus::testing::ExactConv;
 using janus::testing::gradcheck;
+using janus::testing::rel_error;
+using janus::testing::same_bits;
 
 namespace {
 
 constexpr int64_t kIm2col = 1, kWinograd2 = 2, kWinograd4 = 3;
-
-Tensor conv_algo(const Tensor& x, const Tensor& w, const Tensor& b, int64_t padding, int64_t algo) {
-  const Attrs attrs = Attrs()
-                          .set("stride", int64_t{1})
-                          .set("padding", padding)
-                          .set("dilation", int64_t{1})
-                          .set("groups", int64_t{1})
-                          .set("algo", algo);
-  return b.defined() ? call_op("conv2d", {x, w, b}, attrs) : call_op("conv2d", {x, w}, attrs);
-}
-
-// y, dx, dw of a 3x3 stride-1 convolution by direct loops in double, and the same with
-// |x|, |w|, |dy| (the size of the sums each result is made of, for relative errors).
-struct Exact {
-  std::vector<double> y, dx, dw, y_abs, dx_abs, dw_abs;
-};
-
-Exact direct_3x3(const Tensor& x, const Tensor& w, const Tensor& dy, int64_t pad) {
-  const int64_t n = x.size(0), ci = x.size(1), h = x.size(2), wd = x.size(3), co = w.size(0);
-  const int64_t oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2;
-  Exact e;
-  e.y.assign(n * co * oh * ow, 0.0), e.y_abs = e.y;
-  e.dx.assign(x.numel(), 0.0), e.dx_abs = e.dx;
-  e.dw.assign(w.numel(), 0.0), e.dw_abs = e.dw;
-  const float *px = x.data(), *pw = w.data(), *pdy = dy.data();
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t o = 0; o < co; ++o)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j) {
-          const int64_t yo = ((b * co + o) * oh + i) * ow + j;
-          for (int64_t c = 0; c < ci; ++c)
-            for (int64_t u = 0; u < 3; ++u)
-              for (int64_t v = 0; v < 3; ++v) {
-                const int64_t ih = i + u - pad, iw = j + v - pad;
-                if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
-                const int64_t xo = ((b * ci + c) * h + ih) * wd + iw, wo = ((o * ci + c) * 3 + u) * 3 + v;
-                const double xv = px[xo], wv = pw[wo], dv = pdy[yo];
-                e.y[yo] += xv * wv, e.y_abs[yo] += std::fabs(xv * wv);
-                e.dx[xo] += dv * wv, e.dx_abs[xo] += std::fabs(dv * wv);
-                e.dw[wo] += dv * xv, e.dw_abs[wo] += std::fabs(dv * xv);
-              }
-        }
-  return e;
-}
-
-// max over elements of |got - exact| / max(|.| sum of that element, tiny).
-double rel_error(const Tensor& got, const std::vector<double>& exact, const std::vector<double>& abs_sum) {
-  double worst = 0.0;
-  const float* g = got.data();
-  for (size_t i = 0; i < exact.size(); ++i)
-    worst = std::max(worst, std::fabs(g[i] - exact[i]) / std::max(abs_sum[i], 1e-30));
-  return worst;
-}
-
-struct Grads {
-  Tensor y, dx, dw, db;
-};
-
-Grads run(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Tensor& dy, int64_t pad, int64_t algo) {
-  Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_();
-  Tensor b = b0.defined() ? b0.detach().requires_grad_() : Tensor();
-  Tensor y = conv_algo(x, w, b, pad, algo);
-  y.backward(dy);
-  return {y.detach(), x.grad(), w.grad(), b.defined() ? b.grad() : Tensor()};
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * a.numel()) == 0;
-}
 
 }  // namespace
 
@@ -111,8 +49,8 @@ TEST_CASE("winograd F(4x4) conv2d matches direct double loops on odd shapes", "[
     Tensor x = randn(c.x, &gen), w = randn({c.c_out, c.x[1], 3, 3}, &gen), b = randn({c.c_out}, &gen);
     const Shape y_shape = {c.x[0], c.c_out, c.x[2] + 2 * c.padding - 2, c.x[3] + 2 * c.padding - 2};
     Tensor dy = randn(y_shape, &gen);
-    const Exact want = direct_3x3(x, w, dy, c.padding);
-    const Grads got = run(x, w, b, dy, c.padding, kWinograd4);
+    const ExactConv want = exact_conv3x3(x, w, Tensor(), dy, c.padding);
+    const ConvGrads got = conv2d_grads(x, w, b, dy, c.padding, kWinograd4);
     INFO("input " << shape_str(c.x) << " C_out " << c.c_out << " padding " << c.padding);
     // y includes the bias: compare y - b against the exact sums.
     Tensor y_nobias = got.y - b.reshape({1, c.c_out, 1, 1});
@@ -144,8 +82,8 @@ TEST_CASE("winograd F(4x4) stays within its float64 accuracy bound on the benchm
     Tensor x = randn({4, l.c_in, l.hw, l.hw}, &gen);
     Tensor w = normal({l.c_out, l.c_in, 3, 3}, 0.0f, std::sqrt(2.0f / (9.0f * l.c_in)), &gen);
     Tensor dy = randn({4, l.c_out, l.hw, l.hw}, &gen);
-    const Exact want = direct_3x3(x, w, dy, 1);
-    const Grads w4 = run(x, w, Tensor(), dy, 1, kWinograd4), w2 = run(x, w, Tensor(), dy, 1, kWinograd2);
+    const ExactConv want = exact_conv3x3(x, w, Tensor(), dy, 1);
+    const ConvGrads w4 = conv2d_grads(x, w, Tensor(), dy, 1, kWinograd4), w2 = conv2d_grads(x, w, Tensor(), dy, 1, kWinograd2);
     const double e4[3] = {rel_error(w4.y, want.y, want.y_abs), rel_error(w4.dx, want.dx, want.dx_abs),
                           rel_error(w4.dw, want.dw, want.dw_abs)};
     const double e2[3] = {rel_error(w2.y, want.y, want.y_abs), rel_error(w2.dx, want.dx, want.dx_abs),
@@ -161,18 +99,18 @@ TEST_CASE("winograd F(4x4) agrees with im2col over several chunks and passes gra
   Generator gen(43);
   Tensor x = randn({9, 16, 12, 12}, &gen), w = normal({8, 16, 3, 3}, 0.0f, 0.1f, &gen), b = randn({8}, &gen);
   Tensor dy = randn({9, 8, 12, 12}, &gen);
-  const Grads w4 = run(x, w, b, dy, 1, kWinograd4), ref = run(x, w, b, dy, 1, kIm2col);
+  const ConvGrads w4 = conv2d_grads(x, w, b, dy, 1, kWinograd4), ref = conv2d_grads(x, w, b, dy, 1, kIm2col);
   CHECK(allclose(w4.y, ref.y, 1e-4f, 1e-4f));
   CHECK(allclose(w4.dx, ref.dx, 1e-4f, 1e-4f));
   CHECK(allclose(w4.dw, ref.dw, 1e-4f, 1e-3f));
   // The same bits run to run (per-chunk dU summed in chunk order).
-  const Grads again = run(x, w, b, dy, 1, kWinograd4);
+  const ConvGrads again = conv2d_grads(x, w, b, dy, 1, kWinograd4);
   CHECK(same_bits(w4.y, again.y));
   CHECK(same_bits(w4.dx, again.dx));
   CHECK(same_bits(w4.dw, again.dw));
 
   for (int64_t pad : {0, 1, 2}) {
-    auto r = gradcheck([pad](const std::vector<Tensor>& in) { return conv_algo(in[0], in[1], in[2], pad, kWinograd4); },
+    auto r = gradcheck([pad](const std::vector<Tensor>& in) { return conv2d_algo(in[0], in[1], in[2], pad, kWinograd4); },
                        {randn({2, 2, 6, 7}, &gen), randn({3, 2, 3, 3}, &gen), randn({3}, &gen)});
     INFO("padding " << pad << ": " << r.message);
     CHECK(r.ok);
@@ -184,10 +122,10 @@ TEST_CASE("automatic conv2d picks F(4x4) only on maps of 16x16 and more", "[conv
   Generator gen(44);
   // 16 channels @ 16x16: automatic is F(4x4) -- bit for bit the forced path.
   Tensor x = randn({2, 16, 16, 16}, &gen), w = randn({8, 16, 3, 3}, &gen);
-  CHECK(same_bits(conv_algo(x, w, Tensor(), 1, 0), conv_algo(x, w, Tensor(), 1, kWinograd4)));
+  CHECK(same_bits(conv2d_algo(x, w, Tensor(), 1, 0), conv2d_algo(x, w, Tensor(), 1, kWinograd4)));
   // @ 8x8 it stays F(2x2).
   Tensor xs = randn({2, 16, 8, 8}, &gen);
-  CHECK(same_bits(conv_algo(xs, w, Tensor(), 1, 0), conv_algo(xs, w, Tensor(), 1, kWinograd2)));
+  CHECK(same_bits(conv2d_algo(xs, w, Tensor(), 1, 0), conv2d_algo(xs, w, Tensor(), 1, kWinograd2)));
   // A strided conv forced to F(4x4) falls back to im2col.
   const Attrs strided = Attrs().set("stride", int64_t{2}).set("padding", int64_t{1});
   CHECK(same_bits(call_op("conv2d", {x, w}, Attrs(strided).set("algo", kWinograd4)),

@@ -398,7 +398,10 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
 
   auto saved = std::make_shared<Stats>(std::move(st));
   const Tensor xd = x.detach(), wd = w.defined() ? w.detach() : Tensor();
-  const Tensor yd = o.relu_ ? out.detach() : Tensor();
+  // With ReLU, backward recomputes the mask from x, weight and bias (norm_kernels.h); layer
+  // norm reads it from the output.
+  const Tensor bd = o.relu_ && b.defined() ? b.detach() : Tensor();
+  const Tensor yd = o.relu_ && p.per_element_affine() ? out.detach() : Tensor();
   const bool relu = o.relu_;
   const Shape ws = w.defined() ? w.shape() : Shape{}, bs = b.defined() ? b.shape() : Shape{};
   record(out, "normalize", {x, w, b}, [=](const Tensor& g, const std::vector<bool>& needs) {
@@ -412,6 +415,7 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
     float *pdx = dx.defined() ? dx.data() : nullptr, *pdw = dw.defined() ? dw.data() : nullptr,
           *pdb = db.defined() ? db.data() : nullptr;
     const float* pw = wd.defined() ? wd.data() : nullptr;
+    const float* pb = bd.defined() ? bd.data() : nullptr;
     if (across || tree) {
       norm_detail::GlobalBackward gb;
       gb.count = count;
@@ -422,11 +426,11 @@ Tensor normalize_forward(const std::vector<Tensor>& in, const Attrs& attrs, cons
           else pg->allreduce_sum(sums, n);
         };
       }
-      norm_detail::norm_backward_global(pdx, pdw, pdb, g.data(), xd.data(), relu ? yd.data() : nullptr,
-                                        saved->mean.data(), saved->r.data(), saved->k.data(), pw, p, relu, gb);
+      norm_detail::norm_backward_global(pdx, pdw, pdb, g.data(), xd.data(), saved->mean.data(), saved->r.data(),
+                                        saved->k.data(), pw, pb, p, relu, gb);
     } else {
-      norm_detail::norm_backward(pdx, pdw, pdb, g.data(), xd.data(), relu ? yd.data() : nullptr, saved->mean.data(),
-                                 saved->r.data(), saved->k.data(), pw, p, use_batch, relu);
+      norm_detail::norm_backward(pdx, pdw, pdb, g.data(), xd.data(), yd.defined() ? yd.data() : nullptr,
+                                 saved->mean.data(), saved->r.data(), saved->k.data(), pw, pb, p, use_batch, relu);
     }
     return std::vector<Tensor>{dx, dw, db};
   });

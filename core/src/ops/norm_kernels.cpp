@@ -12,6 +12,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 namespace janus::norm_detail {
 
 namespace {
@@ -38,6 +42,42 @@ inline double hsum(V8 v) {
 inline V8 relu_mask(V8 v, V8 mask_src) {
   const V8i keep = mask_src > V8{};
   return reinterpret_cast<V8>(reinterpret_cast<V8i>(v) & keep);
+}
+
+// a * b + c rounded once where the CPU has FMA (whatever the compiler would contract), once
+// per operation where it has not: the same bits in every loop that calls it.
+inline float fmadd(float a, float b, float c) {
+#if defined(__FMA__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+inline V8 fmadd(V8 a, V8 b, V8 c) {
+#if defined(__FMA__)
+  return reinterpret_cast<V8>(_mm256_fmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b),
+                                              reinterpret_cast<__m256>(c)));
+#else
+  return a * b + c;
+#endif
+}
+
+// dx = A dy + B x + C (norm_backward), rounded the same way in every loop: with the ReLU fused
+// or applied by a separate op before, the bits agree (the compiler's own contraction of the
+// expression varied with the loop around it).
+inline float dx_of(float a, float dy, float b, float x, float c) { return fmadd(a, dy, fmadd(b, x, c)); }
+
+// A segment's affine map y = x * scale + shift (then max(y, 0) with ReLU), made by the same
+// code for forward and backward: backward tells where the ReLU passed from x (positive(x)
+// exactly where forward's y > 0) instead of reading y, one stream of memory less.
+struct SegAffine {
+  float scale, shift;
+  float operator()(float x) const { return fmadd(x, scale, shift); }
+  bool positive(float x) const { return (*this)(x) > 0.0f; }
+};
+inline SegAffine seg_affine(float mu, float rs, const float* gamma, const float* beta, int64_t ch) {
+  const float scale = rs * (gamma ? gamma[ch] : 1.0f);
+  return {scale, fmadd(-mu, scale, beta ? beta[ch] : 0.0f)};
 }
 
 // sum p[i].
@@ -76,31 +116,43 @@ void seg_dev_sums(const float* p, int64_t n, float mu, double& sq, double& lin) 
   }
 }
 
-// sdy = sum d, sdx = sum d * (x - mu), with d = dy masked by y > 0 when y is given (ReLU).
-void seg_grad_sums(const float* dy, const float* x, const float* y, int64_t n, float mu, double& sdy,
-                   double& sdx) {
+// sdy = sum d, sdx = sum d * (x - mu), with d = dy masked by the ReLU: where relu(x) (the
+// forward's pre-ReLU value, bit for bit) is > 0 when relu is given, else where y > 0 when y is.
+// The multiply-adds are explicit (fmadd), so that the three loops round alike and a ReLU fused
+// here gives the bits of a separate relu op before (whose masked dy takes the last loop).
+void seg_grad_sums(const float* dy, const float* x, const SegAffine* relu, const float* y, int64_t n, float mu,
+                   double& sdy, double& sdx) {
   sdy = sdx = 0.0;
   for (int64_t b = 0; b < n; b += kFlush) {
     const int64_t e = std::min(n, b + kFlush);
     V8 a{}, c{};
     int64_t i = b;
-    if (y) {
+    if (relu) {
+      const V8 scale = V8{} + relu->scale, shift = V8{} + relu->shift;
+      for (; i + 8 <= e; i += 8) {
+        const V8 xv = load8(x + i);
+        const V8 d = relu_mask(load8(dy + i), fmadd(xv, scale, shift));
+        a += d;
+        c = fmadd(d, xv - mu, c);
+      }
+    } else if (y) {
       for (; i + 8 <= e; i += 8) {
         const V8 d = relu_mask(load8(dy + i), load8(y + i));
         a += d;
-        c += d * (load8(x + i) - mu);
+        c = fmadd(d, load8(x + i) - mu, c);
       }
     } else {
       for (; i + 8 <= e; i += 8) {
         const V8 d = load8(dy + i);
         a += d;
-        c += d * (load8(x + i) - mu);
+        c = fmadd(d, load8(x + i) - mu, c);
       }
     }
     sdy += hsum(a);
     sdx += hsum(c);
     for (; i < e; ++i) {
-      const double d = (y && !(y[i] > 0.0f)) ? 0.0 : dy[i];
+      const bool pass = relu ? relu->positive(x[i]) : !y || y[i] > 0.0f;
+      const double d = pass ? dy[i] : 0.0;
       sdy += d;
       sdx += d * (x[i] - mu);
     }
@@ -158,13 +210,11 @@ void norm_apply(float* y, const float* x, const float* mean, const float* r, con
             py[i] = v;
           }
         } else {
-          const int64_t ch = p.channel(row, seg);
-          const float scale = rs * (gamma ? gamma[ch] : 1.0f);
-          const float shift = (beta ? beta[ch] : 0.0f) - mu * scale;
+          const SegAffine f = seg_affine(mu, rs, gamma, beta, p.channel(row, seg));
           if (relu) {
-            for (int64_t i = 0; i < len; ++i) py[i] = std::max(px[i] * scale + shift, 0.0f);
+            for (int64_t i = 0; i < len; ++i) py[i] = std::max(f(px[i]), 0.0f);
           } else {
-            for (int64_t i = 0; i < len; ++i) py[i] = px[i] * scale + shift;
+            for (int64_t i = 0; i < len; ++i) py[i] = f(px[i]);
           }
           continue;
         }
@@ -190,7 +240,7 @@ void norm_apply(float* y, const float* x, const float* mean, const float* r, con
 // (dy, x): dx_i = A dy_i + B x_i + C with A = r gamma, B = -k r^2 S, C = -r sum(g)/m - B mean,
 // S = sum g x_hat, which is what the second pass computes.
 void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
-                   const float* mean, const float* r, const double* k, const float* gamma,
+                   const float* mean, const float* r, const double* k, const float* gamma, const float* beta,
                    const NormPlan& p, bool batch_stats, bool relu) {
   const int64_t nseg = p.rows * p.segs;
   std::vector<double> seg_dy(nseg), seg_dyx(nseg);  // (rows, segs): sum dy, sum dy * x_hat
@@ -202,7 +252,7 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
       double sum_g = 0.0, sum_gx = 0.0;
       for (int64_t seg = 0; seg < p.segs; ++seg) {
         const int64_t off = p.offset(row, seg);
-        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        const float *px = x + off, *pd = dy + off, *py = relu && per_elem ? y + off : nullptr;
         double a = 0.0, b = 0.0;
         if (per_elem && gamma) {
           // Layer norm: gamma varies along the row, so sum g = dy * gamma directly.
@@ -214,7 +264,8 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
           sum_g += a;
           sum_gx += b * rs;
         } else {
-          seg_grad_sums(pd, px, py, p.seg_len, mu, a, b);
+          const SegAffine f = per_elem ? SegAffine{} : seg_affine(mu, rs, gamma, beta, p.channel(row, seg));
+          seg_grad_sums(pd, px, relu && !per_elem ? &f : nullptr, py, p.seg_len, mu, a, b);
           seg_dy[row * p.segs + seg] = a;
           seg_dyx[row * p.segs + seg] = b * rs;
           const double gc = (gamma && !per_elem) ? gamma[p.channel(row, seg)] : 1.0;
@@ -229,7 +280,7 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
       const float B = static_cast<float>(bcoef), C = static_cast<float>(ccoef);
       for (int64_t seg = 0; seg < p.segs; ++seg) {
         const int64_t off = p.offset(row, seg);
-        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        const float *px = x + off, *pd = dy + off, *py = relu && per_elem ? y + off : nullptr;
         float* po = dx + off;
         const int64_t len = p.seg_len;
         if (per_elem) {
@@ -238,11 +289,13 @@ void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, cons
             po[i] = rs * (gamma ? gamma[i] : 1.0f) * d + B * px[i] + C;
           }
         } else {
-          const float A = rs * (gamma ? gamma[p.channel(row, seg)] : 1.0f);
-          if (py) {
-            for (int64_t i = 0; i < len; ++i) po[i] = A * (py[i] > 0.0f ? pd[i] : 0.0f) + B * px[i] + C;
+          const int64_t ch = p.channel(row, seg);
+          const float A = rs * (gamma ? gamma[ch] : 1.0f);
+          if (relu) {
+            const SegAffine f = seg_affine(mu, rs, gamma, beta, ch);
+            for (int64_t i = 0; i < len; ++i) po[i] = dx_of(A, f.positive(px[i]) ? pd[i] : 0.0f, B, px[i], C);
           } else {
-            for (int64_t i = 0; i < len; ++i) po[i] = A * pd[i] + B * px[i] + C;
+            for (int64_t i = 0; i < len; ++i) po[i] = dx_of(A, pd[i], B, px[i], C);
           }
         }
       }
@@ -303,8 +356,8 @@ void seg_dev_parts(const float* x, const NormPlan& p, const float* mu, double* s
   });
 }
 
-void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
-                          const float* mean, const float* r, const double* k, const float* gamma, const NormPlan& p,
+void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
+                          const float* r, const double* k, const float* gamma, const float* beta, const NormPlan& p,
                           bool relu, const GlobalBackward& gb) {
   const int64_t rows = p.rows, segs = p.segs;
   // Pass 1: per (seg, row) sum d and sum d * x_hat, d = dy (masked by the ReLU).
@@ -313,8 +366,9 @@ void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* d
     for (int64_t row = r0; row < r1; ++row)
       for (int64_t seg = 0; seg < segs; ++seg) {
         const int64_t off = p.offset(row, seg);
+        const SegAffine f = seg_affine(mean[row], r[row], gamma, beta, row);
         double a = 0.0, b = 0.0;
-        seg_grad_sums(dy + off, x + off, relu ? y + off : nullptr, p.seg_len, mean[row], a, b);
+        seg_grad_sums(dy + off, x + off, relu ? &f : nullptr, nullptr, p.seg_len, mean[row], a, b);
         seg_dy[seg * rows + row] = a;
         seg_dyx[seg * rows + row] = b * r[row];
       }
@@ -358,12 +412,13 @@ void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* d
       const float A = static_cast<float>(rd * gc), B = static_cast<float>(bcoef), C = static_cast<float>(ccoef);
       for (int64_t seg = 0; seg < segs; ++seg) {
         const int64_t off = p.offset(row, seg);
-        const float *px = x + off, *pd = dy + off, *py = relu ? y + off : nullptr;
+        const float *px = x + off, *pd = dy + off;
         float* po = dx + off;
-        if (py) {
-          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = A * (py[i] > 0.0f ? pd[i] : 0.0f) + B * px[i] + C;
+        if (relu) {
+          const SegAffine f = seg_affine(mean[row], r[row], gamma, beta, row);
+          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = dx_of(A, f.positive(px[i]) ? pd[i] : 0.0f, B, px[i], C);
         } else {
-          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = A * pd[i] + B * px[i] + C;
+          for (int64_t i = 0; i < p.seg_len; ++i) po[i] = dx_of(A, pd[i], B, px[i], C);
         }
       }
     }

@@ -44,13 +44,14 @@ void norm_apply(float* y, const float* x, const float* mean, const float* r, con
 
 // Backward. dx (numel) is written when non-null (a fresh buffer, or dy itself: each dx[i]
 // is written after the last read of dy[i]; not for layer norm, whose dgamma/dbeta pass
-// reads dy last); dgamma, dbeta
-// (affine_size) are written when non-null. y is the forward output, needed only with relu
-// (the ReLU mask). batch_stats: the statistics depended on x (training), so dx gets the
-// closed-form correction terms; k[row] is the coefficient of the variance term (1/m for
-// eps inside the sqrt, see norm.cpp for the std+eps variant).
+// reads dy last); dgamma, dbeta (affine_size) are written when non-null. With relu the ReLU
+// mask is recomputed from x, gamma and beta (forward's own arithmetic, so the same mask bit
+// for bit) -- except for layer norm, whose mask is read from y, the forward output (y is
+// unused otherwise and may be null). batch_stats: the statistics depended on x (training),
+// so dx gets the closed-form correction terms; k[row] is the coefficient of the variance
+// term (1/m for eps inside the sqrt, see norm.cpp for the std+eps variant).
 void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
-                   const float* mean, const float* r, const double* k, const float* gamma,
+                   const float* mean, const float* r, const double* k, const float* gamma, const float* beta,
                    const NormPlan& p, bool batch_stats, bool relu);
 
 // Batch axes only, for statistics over more than this batch (SyncBN) and deterministic mode:
@@ -68,8 +69,8 @@ struct GlobalBackward {
   bool tree = false;
   std::function<void(double* sums, int64_t n)> reduce;  // may be empty (one process)
 };
-void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* y,
-                          const float* mean, const float* r, const double* k, const float* gamma, const NormPlan& p,
+void norm_backward_global(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
+                          const float* r, const double* k, const float* gamma, const float* beta, const NormPlan& p,
                           bool relu, const GlobalBackward& g);
 
 // Deterministic dgamma/dbeta of the per-sample presets (group/instance axes): the per

@@ -77,7 +77,8 @@ Tensor Sequential::forward(const Tensor& x) {
   for (size_t i = 0; i < children.size(); ++i) {
     Module& m = *children[i].second;
     auto* fusable = is_library_norm(m) ? dynamic_cast<FusesRelu*>(&m) : nullptr;
-    if (fusable && i + 1 < children.size() && typeid(*children[i + 1].second) == typeid(ReLU)) {
+    const Module* next = i + 1 < children.size() ? children[i + 1].second.get() : nullptr;
+    if (fusable && next && typeid(*next) == typeid(ReLU)) {
       h = fusable->forward_relu(h);
       ++i;
       continue;
